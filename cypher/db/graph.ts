@@ -1,0 +1,243 @@
+/**
+ * The database boundary: one driver, `database` on every call, parameters only, driver values
+ * (Integer, temporal, Node, Relationship, Path) converted to plain JSON here and nowhere else.
+ */
+import neo4j, {
+  type Driver,
+  isDate,
+  isDateTime,
+  isDuration,
+  isInt,
+  isLocalDateTime,
+  isLocalTime,
+  isNode,
+  isPath,
+  isRelationship,
+  isTime,
+  type ManagedTransaction,
+  type QueryResult,
+  type RecordShape,
+  type Session,
+} from 'neo4j-driver';
+import { AppError, errorMessage } from '../errors.js';
+import { type GraphConfig, type LocalOverrides, loadGraphConfig } from './config.js';
+import * as local from './local-neo4j.js';
+
+export type Params = Record<string, unknown>;
+export type Row = Record<string, unknown>;
+
+export interface GraphNodeJson {
+  elementId: string;
+  labels: string[];
+  properties: Row;
+}
+export interface GraphRelJson {
+  elementId: string;
+  type: string;
+  startElementId: string;
+  endElementId: string;
+  properties: Row;
+}
+export interface GraphPathJson {
+  nodes: GraphNodeJson[];
+  relationships: GraphRelJson[];
+}
+
+/** Plain JSON from any driver value. */
+export function toPlain(value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  if (isInt(value)) return neo4j.integer.inSafeRange(value) ? value.toNumber() : value.toString();
+  if (typeof value === 'bigint') return Number(value);
+  if (isDateTime(value) || isDate(value) || isLocalDateTime(value) || isTime(value) || isLocalTime(value)) {
+    return temporalToIso(value);
+  }
+  if (isDuration(value)) return value.toString();
+  if (isNode(value)) {
+    return {
+      elementId: value.elementId,
+      labels: [...value.labels],
+      properties: plainRecord(value.properties),
+    };
+  }
+  if (isRelationship(value)) {
+    return {
+      elementId: value.elementId,
+      type: value.type,
+      startElementId: value.startNodeElementId,
+      endElementId: value.endNodeElementId,
+      properties: plainRecord(value.properties),
+    };
+  }
+  if (isPath(value)) {
+    const nodes = [toPlain(value.start) as GraphNodeJson];
+    const relationships: GraphRelJson[] = [];
+    for (const seg of value.segments) {
+      relationships.push(toPlain(seg.relationship) as GraphRelJson);
+      nodes.push(toPlain(seg.end) as GraphNodeJson);
+    }
+    return { nodes, relationships } satisfies GraphPathJson;
+  }
+  if (Array.isArray(value)) return value.map(toPlain);
+  if (typeof value === 'object') return plainRecord(value as Row);
+  return value;
+}
+
+function temporalToIso(value: { toString(): string }): string {
+  if (isDateTime(value) && value.timeZoneOffsetSeconds !== undefined) {
+    try {
+      return value.toStandardDate().toISOString();
+    } catch {
+      return value.toString();
+    }
+  }
+  return value.toString();
+}
+
+function plainRecord(obj: Row): Row {
+  const out: Row = {};
+  for (const [k, v] of Object.entries(obj)) out[k] = toPlain(v);
+  return out;
+}
+
+export function rowsOf<T extends RecordShape>(result: QueryResult<T>): Row[] {
+  return result.records.map((r) => {
+    const row: Row = {};
+    for (const key of r.keys) row[String(key)] = toPlain(r.get(key));
+    return row;
+  });
+}
+
+const TRANSIENT =
+  /TransientError|ServiceUnavailable|SessionExpired|DeadlockDetected|LockClient|ConnectionReadTimeout/;
+
+export function isTransient(err: unknown): boolean {
+  const e = err as { code?: string; retriable?: boolean; message?: string };
+  if (e?.retriable) return true;
+  return TRANSIENT.test(`${e?.code ?? ''} ${e?.message ?? ''}`);
+}
+
+export interface QueryOptions {
+  timeoutMs?: number;
+  /** Extra transaction metadata shown in Neo4j's query log. */
+  metadata?: Record<string, string>;
+}
+
+export class Graph {
+  readonly driver: Driver;
+  readonly database: string;
+  readonly uri: string;
+
+  constructor(driver: Driver, database: string, uri: string) {
+    this.driver = driver;
+    this.database = database;
+    this.uri = uri;
+  }
+
+  session(mode: 'READ' | 'WRITE' = 'WRITE'): Session {
+    return this.driver.session({
+      database: this.database,
+      defaultAccessMode: mode === 'READ' ? neo4j.session.READ : neo4j.session.WRITE,
+    });
+  }
+
+  /** Read-only query: READ access mode; the driver retries transient failures. */
+  async read(cypher: string, params: Params = {}, opts: QueryOptions = {}): Promise<Row[]> {
+    const session = this.session('READ');
+    try {
+      return await session.executeRead((tx) => tx.run(cypher, params).then(rowsOf), txConfig(opts));
+    } finally {
+      await session.close();
+    }
+  }
+
+  /** One write transaction, retried on transient errors. */
+  async write(cypher: string, params: Params = {}, opts: QueryOptions = {}): Promise<Row[]> {
+    const session = this.session('WRITE');
+    try {
+      return await session.executeWrite((tx) => tx.run(cypher, params).then(rowsOf), txConfig(opts));
+    } finally {
+      await session.close();
+    }
+  }
+
+  /** Several statements in one write transaction. */
+  async writeTx<T>(work: (tx: ManagedTransaction) => Promise<T>, opts: QueryOptions = {}): Promise<T> {
+    const session = this.session('WRITE');
+    try {
+      return await session.executeWrite(work, txConfig(opts));
+    } finally {
+      await session.close();
+    }
+  }
+
+  /** Auto-commit statement (needed for CALL {} IN TRANSACTIONS and schema commands). */
+  async run(cypher: string, params: Params = {}, opts: QueryOptions = {}): Promise<Row[]> {
+    const session = this.session('WRITE');
+    try {
+      return rowsOf(await session.run(cypher, params, txConfig(opts)));
+    } finally {
+      await session.close();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.driver.close();
+  }
+}
+
+function txConfig(opts: QueryOptions): { timeout?: number; metadata?: Record<string, string> } | undefined {
+  if (opts.timeoutMs === undefined && opts.metadata === undefined) return undefined;
+  return {
+    ...(opts.timeoutMs !== undefined ? { timeout: opts.timeoutMs } : {}),
+    ...(opts.metadata ? { metadata: opts.metadata } : {}),
+  };
+}
+
+export interface ConnectOptions extends LocalOverrides {
+  /** Start the local Neo4j when NEO4J_URI is unset (default true). */
+  autoStart?: boolean;
+  log?: (message: string) => void;
+  config?: GraphConfig;
+}
+
+/**
+ * Connects to NEO4J_URI, or to the local instance (started on demand).
+ * Throws GRAPH_UNAVAILABLE with a clear message when nothing answers.
+ */
+export async function connectGraph(opts: ConnectOptions = {}): Promise<Graph> {
+  const cfg = opts.config ?? loadGraphConfig(opts);
+  let uri: string;
+  let user: string;
+  let password: string;
+  if (cfg.external) {
+    ({ uri, user, password } = cfg.external);
+  } else {
+    const st = await local.status(cfg.local);
+    let state = st.running ? st.state : null;
+    if (!state) {
+      if (opts.autoStart === false) {
+        throw new AppError(
+          'GRAPH_UNAVAILABLE',
+          'The local Neo4j is not running. Start it with `permgraph neo4j start`, or set NEO4J_URI.',
+        );
+      }
+      state = await local.start(cfg.local, opts.log ? { log: opts.log } : {});
+    }
+    ({ uri, user, password } = state);
+  }
+  const driver = neo4j.driver(uri, neo4j.auth.basic(user, password), {
+    maxConnectionPoolSize: 20,
+    connectionAcquisitionTimeout: 60_000,
+    disableLosslessIntegers: false,
+    logging: { level: 'error', logger: () => {} },
+  });
+  try {
+    await driver.verifyConnectivity({ database: cfg.database });
+  } catch (err) {
+    await driver.close();
+    throw new AppError('GRAPH_UNAVAILABLE', `Neo4j at ${uri} does not answer: ${errorMessage(err)}`, {
+      cause: err,
+    });
+  }
+  return new Graph(driver, cfg.database, uri);
+}

@@ -1,0 +1,160 @@
+/**
+ * Stage order and the provider registry. A provider adds entries here (input formats it can
+ * import, its derive pass); nothing downstream branches on the provider.
+ */
+import { closeSync, openSync, readSync } from 'node:fs';
+import path from 'node:path';
+import { dataRoot } from '../cypher/db/config.js';
+import type { Graph } from '../cypher/db/graph.js';
+import { AppError } from '../cypher/errors.js';
+import type { Provider } from '../cypher/schema/index.js';
+import { type LoadProgress, type LoadResult, loadSnapshotFile } from './load/loader.js';
+
+export interface ImportContext {
+  /** Where converted snapshots are written. */
+  outDir: string;
+  log: (message: string, fields?: Record<string, unknown>) => void;
+  now: Date;
+}
+
+/** A file format users already have, turned into snapshot files. */
+export interface InputFormat {
+  id: string;
+  provider: Provider;
+  description: string;
+  /** Looks at the first 64 KiB of the file. */
+  detect(head: string): boolean;
+  /** Converts every file of this format (given together, e.g. several accounts) into snapshots. */
+  toSnapshots(files: string[], ctx: ImportContext): Promise<ConvertResult>;
+}
+
+export interface ConvertResult {
+  snapshots: string[];
+  /** Problems that did not stop the import (quarantined policies...), already in the snapshot gaps. */
+  warnings: string[];
+}
+
+export interface DeriveSummary {
+  provider: Provider;
+  run: string;
+  edges: number;
+  tierZero: number;
+  ms: number;
+  skipped?: boolean;
+}
+
+export interface ProviderModule {
+  provider: Provider;
+  formats: InputFormat[];
+  /** Rebuilds derived edges and tier-zero marks from the provider's raw data in the graph. */
+  derive?(graph: Graph, opts: { force?: boolean; log: ImportContext['log'] }): Promise<DeriveSummary>;
+}
+
+const registry: ProviderModule[] = [];
+
+export function registerProvider(mod: ProviderModule): void {
+  if (registry.some((m) => m.provider === mod.provider)) return;
+  registry.push(mod);
+}
+
+export function providers(): readonly ProviderModule[] {
+  return registry;
+}
+
+const SNAPSHOT_HEAD = /^\s*\{[\s\S]*"(schemaVersion|scanId)"\s*:/;
+
+function readHead(file: string): string {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (err) {
+    throw new AppError(
+      'SNAPSHOT_UNREADABLE',
+      `${file}: cannot open (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
+  }
+  try {
+    const buf = Buffer.alloc(65536);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    return buf.subarray(0, n).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export type DetectedFormat = { kind: 'snapshot' } | { kind: 'format'; format: InputFormat };
+
+export function detectFormat(file: string): DetectedFormat {
+  if (file.endsWith('.gz')) return { kind: 'snapshot' };
+  const head = readHead(file);
+  for (const mod of registry) {
+    for (const format of mod.formats) if (format.detect(head)) return { kind: 'format', format };
+  }
+  if (SNAPSHOT_HEAD.test(head)) return { kind: 'snapshot' };
+  const known = ['a permgraph snapshot', ...registry.flatMap((m) => m.formats.map((f) => f.description))];
+  throw new AppError(
+    'INPUT_UNRECOGNIZED',
+    `${file}: not a recognised input. Expected ${known.join(', or ')}.`,
+  );
+}
+
+export interface ImportOptions {
+  log: ImportContext['log'];
+  onProgress?: (file: string, p: LoadProgress) => void;
+  /** Skip the derive pass (tests of the raw loader). */
+  skipDerive?: boolean;
+  batchSize?: number;
+  now?: Date;
+}
+
+export interface ImportResult {
+  loads: (LoadResult & { file: string })[];
+  derived: DeriveSummary[];
+  warnings: string[];
+}
+
+/** import = detect → convert to snapshots → validate + load each → derive touched providers. */
+export async function importFiles(graph: Graph, files: string[], opts: ImportOptions): Promise<ImportResult> {
+  const now = opts.now ?? new Date();
+  const ctx: ImportContext = { outDir: path.join(dataRoot(), 'snapshots'), log: opts.log, now };
+  const snapshots: string[] = [];
+  const byFormat = new Map<InputFormat, string[]>();
+  for (const file of files) {
+    const d = detectFormat(file);
+    if (d.kind === 'snapshot') snapshots.push(file);
+    else byFormat.set(d.format, [...(byFormat.get(d.format) ?? []), file]);
+  }
+  const warnings: string[] = [];
+  for (const [format, group] of byFormat) {
+    const converted = await format.toSnapshots(group, ctx);
+    snapshots.push(...converted.snapshots);
+    warnings.push(...converted.warnings);
+  }
+  const loads: ImportResult['loads'] = [];
+  for (const file of snapshots) {
+    const r = await loadSnapshotFile(graph, file, {
+      ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),
+      ...(opts.now ? { now: opts.now } : {}),
+      onProgress: (p) => opts.onProgress?.(file, p),
+    });
+    loads.push({ ...r, file });
+  }
+  const derived: DeriveSummary[] = [];
+  if (!opts.skipDerive) {
+    const touched = new Set(loads.map((l) => l.provider));
+    for (const mod of registry) {
+      if (mod.derive && touched.has(mod.provider)) derived.push(await mod.derive(graph, { log: opts.log }));
+    }
+  }
+  return { loads, derived, warnings };
+}
+
+/** Makes sure every provider's derived data is current (analyze calls this first). */
+export async function deriveAll(
+  graph: Graph,
+  opts: { force?: boolean; log: ImportContext['log'] },
+): Promise<DeriveSummary[]> {
+  const out: DeriveSummary[] = [];
+  for (const mod of registry) if (mod.derive) out.push(await mod.derive(graph, opts));
+  return out;
+}
