@@ -351,7 +351,7 @@ export async function loadSnapshotFile(
   // ---- cleanup per complete scope, then scope state
   const tClean = Date.now();
   for (const s of header.scopes) {
-    if (s.complete) {
+    if (s.complete && s.kind !== 'global') {
       const c = await cleanupScope(graph, s.id, scan, (done) =>
         progress({ phase: 'cleanup', done, total: 0 }),
       );
@@ -368,7 +368,7 @@ export async function loadSnapshotFile(
          st.lastCompleteScan = CASE WHEN s.complete THEN $scan ELSE st.lastCompleteScan END,
          st.lastCompleteAt = CASE WHEN s.complete THEN $now ELSE st.lastCompleteAt END`,
     {
-      scopes: header.scopes.map((s) => ({ id: s.id, complete: s.complete })),
+      scopes: header.scopes.filter((s) => s.kind !== 'global').map((s) => ({ id: s.id, complete: s.complete })),
       provider: header.provider,
       scan,
       now,

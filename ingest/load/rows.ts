@@ -100,6 +100,8 @@ export function mergeNodesCypher(kind: NodeKind, stub: boolean): string {
     return `UNWIND range(0, size($ids) - 1) AS i
 MERGE (n:Entity {id: $ids[i]})
 ON CREATE SET n:${labels}, ${base}, n.stub = true, n.firstSeen = $now
+ON MATCH SET n.lastSeen = CASE WHEN n.stub THEN $now ELSE n.lastSeen END,
+    n.lastSeenScan = CASE WHEN n.stub THEN $scan ELSE n.lastSeenScan END
 RETURN count(*) AS written`;
   }
   const props = loadableProps(NodeKinds[kind].props)
@@ -120,7 +122,7 @@ export function edgeColumns(type: EdgeType): string[] {
 
 export function edgeValues(
   e: Pick<SnapshotEdge, 'type' | 'source' | 'target' | 'key' | 'props'>,
-  scope: string,
+  scope: string | null,
 ): Record<string, unknown> {
   const v: Record<string, unknown> = { src: e.source, dst: e.target, keys: e.key ?? '', scopes: scope };
   for (const [k, def] of loadableProps(EdgeTypes[e.type].props)) v[col(k)] = propValue(def, e.props?.[k]);
@@ -140,7 +142,7 @@ MATCH (a:Entity {id: $src[i]}) USING INDEX a:Entity(id)
 MATCH (b:Entity {id: $dst[i]}) USING INDEX b:Entity(id)
 MERGE (a)-[r:${type} {key: $keys[i]}]->(b)
 ON CREATE SET r.firstSeen = $now
-SET r.scope = $scopes[i], ${stamp}${props ? `, ${props}` : ''}
+SET r.scope = ${derived ? 'a.scope' : '$scopes[i]'}, ${stamp}${props ? `, ${props}` : ''}
 RETURN count(*) AS written`;
 }
 

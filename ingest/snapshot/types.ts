@@ -19,7 +19,11 @@ export interface SnapshotScope {
   /** Scope key, e.g. aws:123456789012, azure:<tenant id>, gcp:organizations/123. */
   id: string;
   provider: Provider;
-  kind: 'account' | 'organization' | 'tenant' | 'subscription' | 'project' | 'folder';
+  /**
+   * `global` holds provider-wide objects every scope may reference (AWS-managed policies,
+   * service principals, "anyone"); it is merged idempotently and never cleaned up.
+   */
+  kind: 'account' | 'organization' | 'tenant' | 'subscription' | 'project' | 'folder' | 'global';
   name?: string | null;
   /**
    * Whether the collector read this scope completely. Only complete scopes have stale data

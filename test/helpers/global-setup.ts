@@ -22,7 +22,7 @@ declare module 'vitest' {
   }
 }
 
-export const TEST_DATA_DIR = path.resolve('.permgraph/test-neo4j');
+export const TEST_DATA_DIR = path.resolve(process.env.PERMGRAPH_TEST_DATA_DIR ?? '.permgraph/test-neo4j');
 
 let started = false;
 

@@ -1,0 +1,10 @@
+/**
+ * The AWS provider module: input formats it imports and its derive pass. Registered with the
+ * pipeline by cli/providers.ts; nothing downstream branches on the provider.
+ */
+import type { ProviderModule } from '../pipeline.js';
+
+export const awsProvider: ProviderModule = {
+  provider: 'aws',
+  formats: [],
+};
