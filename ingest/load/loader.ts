@@ -368,7 +368,9 @@ export async function loadSnapshotFile(
          st.lastCompleteScan = CASE WHEN s.complete THEN $scan ELSE st.lastCompleteScan END,
          st.lastCompleteAt = CASE WHEN s.complete THEN $now ELSE st.lastCompleteAt END`,
     {
-      scopes: header.scopes.filter((s) => s.kind !== 'global').map((s) => ({ id: s.id, complete: s.complete })),
+      scopes: header.scopes
+        .filter((s) => s.kind !== 'global')
+        .map((s) => ({ id: s.id, complete: s.complete })),
       provider: header.provider,
       scan,
       now,

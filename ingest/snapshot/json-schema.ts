@@ -88,7 +88,9 @@ export function snapshotJsonSchema(): Json {
           properties: {
             id: { type: 'string', pattern: '^(aws|azure|gcp):[^\\s]{1,256}$' },
             provider: { enum: [...PROVIDERS] },
-            kind: { enum: ['account', 'organization', 'tenant', 'subscription', 'project', 'folder', 'global'] },
+            kind: {
+              enum: ['account', 'organization', 'tenant', 'subscription', 'project', 'folder', 'global'],
+            },
             name: { type: ['string', 'null'] },
             complete: {
               type: 'boolean',

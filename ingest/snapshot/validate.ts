@@ -34,7 +34,15 @@ const MAX_DEFECTS = 50;
 const ISO = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 const SCAN_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const SCOPE_ID = /^(aws|azure|gcp):[^\s]{1,256}$/;
-const SCOPE_KINDS = new Set(['account', 'organization', 'tenant', 'subscription', 'project', 'folder', 'global']);
+const SCOPE_KINDS = new Set([
+  'account',
+  'organization',
+  'tenant',
+  'subscription',
+  'project',
+  'folder',
+  'global',
+]);
 const GAP_REASONS = new Set(['AccessDenied', 'Throttled', 'NotFound', 'Error', 'Unsupported', 'Quarantined']);
 const MAX_ID = 4096;
 
