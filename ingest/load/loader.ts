@@ -17,6 +17,7 @@ import {
   applyUsageCypher,
   type Batch,
   ColumnBuffer,
+  createEdgesCypher,
   edgeColumns,
   edgeValues,
   JOURNAL_CYPHER,
@@ -58,6 +59,8 @@ export interface LoadResult {
   batches: number;
   skippedBatches: number;
   alreadyLoaded: boolean;
+  /** Relationship types written with CREATE (first load of their scopes) rather than MERGE. */
+  createdEdgeTypes: string[];
   cleaned: { nodes: number; edges: number };
   ms: {
     validate: number;
@@ -181,6 +184,7 @@ export async function loadSnapshotFile(
     batches: 0,
     skippedBatches: 0,
     alreadyLoaded: journal.status === 'complete',
+    createdEdgeTypes: [],
     cleaned: { nodes: 0, edges: 0 },
     ms: { validate: tValidated - t0, nodes: 0, edges: 0, usage: 0, write: 0, cleanup: 0, total: 0 },
     nodeRowsPerSec: 0,
@@ -192,6 +196,15 @@ export async function loadSnapshotFile(
     return result;
   }
 
+  // First load of these scopes for a type (and no repeats in the file): CREATE, not MERGE.
+  // Safe on resume too: each batch commits with its journal entry, exactly once.
+  const createTypes = await firstLoadTypes(
+    graph,
+    [...validator.edgeTypes].filter((t) => !validator.repeatedEdgeTypes.has(t)),
+    [...scopeIds],
+    scan,
+  );
+  result.createdEdgeTypes = [...createTypes];
   let seq = 0;
   // Node batches touch distinct nodes and run side by side; relationship batches lock both
   // end nodes (hub groups and accounts would deadlock), so they run one at a time.
@@ -238,7 +251,7 @@ export async function loadSnapshotFile(
     const b = edgeBuf.get(t);
     if (!b || b.size === 0) return;
     const batch = b.take();
-    await write(mergeEdgesCypher(t), batch);
+    await write(createTypes.has(t) ? createEdgesCypher(t) : mergeEdgesCypher(t), batch);
     edgesDone += batch.size;
     progress({ phase: 'edges', done: edgesDone, total: counts.edges });
   };
@@ -483,4 +496,22 @@ export async function presentEdgeTypes(graph: Graph): Promise<EdgeType[]> {
     (t) => `MATCH ()-[r:${t}]->() WITH count(r) AS c WHERE c > 0 RETURN '${t}' AS t`,
   ).join(' UNION ALL ');
   return (await graph.read(q)).map((r) => r.t as EdgeType);
+}
+
+/** Types with no relationship in these scopes except the ones this scan wrote (resume). */
+async function firstLoadTypes(
+  graph: Graph,
+  types: EdgeType[],
+  scopes: string[],
+  scan: string,
+): Promise<Set<EdgeType>> {
+  const out = new Set<EdgeType>();
+  for (const t of types) {
+    const rows = await graph.read(
+      `MATCH ()-[r:${t}]->() WHERE r.scope IN $scopes AND r.lastSeenScan <> $scan RETURN r LIMIT 1`,
+      { scopes, scan },
+    );
+    if (rows.length === 0) out.add(t);
+  }
+  return out;
 }

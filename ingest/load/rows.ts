@@ -129,6 +129,22 @@ export function edgeValues(
   return v;
 }
 
+/**
+ * CREATE instead of MERGE, for relationship types that have no relationship in the loaded
+ * scopes yet and no repeats in the snapshot (a first load): no per-row existence check.
+ */
+export function createEdgesCypher(type: EdgeType): string {
+  const props = loadableProps(EdgeTypes[type].props)
+    .map(([k]) => `r.${ident(k)} = $${col(k)}[i]`)
+    .join(', ');
+  return `UNWIND range(0, size($src) - 1) AS i
+MATCH (a:Entity {id: $src[i]}) USING INDEX a:Entity(id)
+MATCH (b:Entity {id: $dst[i]}) USING INDEX b:Entity(id)
+CREATE (a)-[r:${type} {key: $keys[i]}]->(b)
+SET r.firstSeen = $now, r.scope = $scopes[i], r.lastSeen = $now, r.lastSeenScan = $scan${props ? `, ${props}` : ''}
+RETURN count(*) AS written`;
+}
+
 export function mergeEdgesCypher(type: EdgeType, derived = false): string {
   const stamp = derived
     ? 'r.derived = true, r.deriveRun = $run, r.lastSeen = $now'

@@ -144,6 +144,32 @@ describe('loader', () => {
     expect(String(scope!.reason)).toMatch(/partial/);
   });
 
+  it('writes a first load with CREATE, but merges repeated relationships of a snapshot into one', async () => {
+    const s = fixture();
+    s.scanId = 'fixture-repeats';
+    const text = JSON.stringify(s).replaceAll('111111111111', '121212121212');
+    const snap = JSON.parse(text) as Snapshot;
+    snap.edges.push({ ...snap.edges[3]! });
+    const file = path.join(tmp(), 'repeats.json');
+    writeFileSync(file, JSON.stringify(snap));
+    const r = await loadSnapshotFile(graph, file);
+    expect(r.createdEdgeTypes).toContain('AWS_CONTAINS');
+    expect(r.createdEdgeTypes).not.toContain('AWS_MEMBER_OF');
+    const rows = await graph.read(
+      "MATCH (:AWSUser {id: 'arn:aws:iam::121212121212:user/alice'})-[r:AWS_MEMBER_OF]->() RETURN count(r) AS c",
+    );
+    expect(rows[0]!.c).toBe(1);
+    // A rescan of the same scopes merges (the relationships exist now).
+    snap.scanId = 'fixture-repeats-2';
+    writeFileSync(file, JSON.stringify(snap));
+    const again = await loadSnapshotFile(graph, file);
+    expect(again.createdEdgeTypes).toEqual([]);
+    const contains = await graph.read(
+      "MATCH (:AWSAccount {account: '121212121212'})-[r:AWS_CONTAINS]->() RETURN count(r) AS c",
+    );
+    expect(contains[0]!.c).toBe(3);
+  });
+
   it('loads 100k+ relationships in batches and reports the rate', async () => {
     await resetGraph(graph);
     const file = await writeSyntheticSnapshot(tmp(), {
