@@ -3,8 +3,10 @@
  * pipeline by cli/providers.ts; nothing downstream branches on the provider.
  */
 import type { ProviderModule } from '../pipeline.js';
+import { deriveAwsGraph } from './derive/index.js';
 
 export const awsProvider: ProviderModule = {
   provider: 'aws',
   formats: [],
+  derive: (graph, opts) => deriveAwsGraph(graph, opts),
 };

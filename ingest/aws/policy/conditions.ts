@@ -12,6 +12,8 @@ export interface ConditionContext {
   values: Record<string, string | string[] | null>;
   /** How keys missing from `values` are treated: absent from the request, or not known. */
   missing: 'absent' | 'unknown';
+  /** Lower-case key prefixes whose unlisted keys are known to be absent (e.g. all principal tags are known). */
+  absentPrefixes?: string[];
 }
 
 export function contextOf(
@@ -41,6 +43,7 @@ function lookup(ctx: ConditionContext, key: string): string[] | null | undefined
     if (v === null || v === undefined) return null;
     return Array.isArray(v) ? v : [v];
   }
+  if (ctx.absentPrefixes?.some((p) => k.startsWith(p))) return null;
   return ctx.missing === 'absent' ? null : undefined;
 }
 
