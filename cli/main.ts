@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The permgraph command: thin; it calls the pipeline, the server and the query registry. */
 import { Command, CommanderError } from 'commander';
+import { registerAnalyze } from './commands/analyze.js';
 import { registerDemo } from './commands/demo.js';
 import { registerImport } from './commands/import.js';
 import { registerNeo4j } from './commands/neo4j.js';
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerNeo4j(program, run);
   registerImport(program, run);
   registerStats(program, run);
+  registerAnalyze(program, run);
   registerReset(program, run);
   return program;
 }

@@ -218,7 +218,8 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
   const count = (k: string) => {
     stats[k] = (stats[k] ?? 0) + 1;
   };
-  const exists = (id: string) => model.nodes.has(id);
+  const adminIds = new Set([...model.accounts].map(adminNodeId));
+  const exists = (id: string) => model.nodes.has(id) || adminIds.has(id);
   const emit = (
     type: EdgeType,
     source: string,
@@ -257,11 +258,23 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
   // ---------------------------------------------------------------- effective access + tier zero
   const iamActions = catalog.byService.get('iam') ?? [];
   const admins = new Set<string>();
+  // Principals with the same policies, boundary and account share their effective access,
+  // unless a policy reads principal-specific context (conditions, policy variables).
+  const accessCache = new Map<string, { rows: Map<string, AccessRow>; granted: number; iamStar: number }>();
+  const personal = (p: Principal) =>
+    [...p.policies, ...(p.boundary ? [p.boundary] : []), ...(model.org.get(p.account)?.scps.flat() ?? [])].some((x) => {
+      const t = JSON.stringify(x.document ?? null);
+      return t.includes('Condition') || t.includes('${');
+    });
   for (const p of model.principals.values()) {
-    const cands = candidateActions(p, catalog);
-    const rows = new Map<string, AccessRow>();
-    let granted = 0;
-    let iamStar = 0;
+    const cacheKey = personal(p)
+      ? null
+      : JSON.stringify([p.account, p.type, p.boundary?.id ?? null, p.policies.map((x) => x.id).sort()]);
+    const cached = cacheKey ? accessCache.get(cacheKey) : undefined;
+    const rows = cached?.rows ?? new Map<string, AccessRow>();
+    let granted = cached?.granted ?? 0;
+    let iamStar = cached?.iamStar ?? 0;
+    const cands = cached ? new Map() : candidateActions(p, catalog);
     for (const { a, resources } of cands.values()) {
       let row: AccessRow | undefined;
       for (const r of resources) {
@@ -295,6 +308,7 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
         for (const g of d.grantedBy) row.grants.set(`${g.policy}|${g.statement}`, { ...g, action: g.action });
       }
     }
+    if (cacheKey && !cached) accessCache.set(cacheKey, { rows, granted, iamStar });
     const isAdmin = granted >= catalog.size * 0.9 && iamStar === iamActions.length;
     const isIamStar = iamActions.length > 0 && iamStar === iamActions.length;
     if (isAdmin) {
@@ -349,6 +363,42 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
       for (const row of rows.values())
         emit('CAN_ACCESS', p.id, target, row.service, accessProps([row], row.service));
     }
+  }
+
+  // Groups whose policies alone make every member an administrator.
+  for (const [gid, g] of model.groups) {
+    const acct = g.node.account;
+    if (!acct || g.policies.length === 0) continue;
+    const pseudo: Principal = {
+      node: g.node,
+      id: gid,
+      type: 'user',
+      account: acct,
+      policies: g.policies,
+      managedPolicies: [],
+      groups: [],
+      boundary: null,
+      trust: null,
+      tags: {},
+    };
+    const key = [
+      'iam:AttachRolePolicy',
+      'iam:PutUserPolicy',
+      'iam:CreatePolicyVersion',
+      'iam:PassRole',
+      'iam:CreateAccessKey',
+      'iam:UpdateAssumeRolePolicy',
+      'sts:AssumeRole',
+      'ec2:RunInstances',
+      's3:GetObject',
+    ];
+    if (
+      key.every((a) => {
+        const d = ev.can(pseudo, a, '*');
+        return d.decision === 'Allowed' && !d.conditional;
+      })
+    )
+      tierZero.set(gid, 'aws-admin-star: the group policies grant effective "*" on "*" to every member');
   }
 
   // ---------------------------------------------------------------- assume role (sts-001)
