@@ -262,7 +262,11 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
   // unless a policy reads principal-specific context (conditions, policy variables).
   const accessCache = new Map<string, { rows: Map<string, AccessRow>; granted: number; iamStar: number }>();
   const personal = (p: Principal) =>
-    [...p.policies, ...(p.boundary ? [p.boundary] : []), ...(model.org.get(p.account)?.scps.flat() ?? [])].some((x) => {
+    [
+      ...p.policies,
+      ...(p.boundary ? [p.boundary] : []),
+      ...(model.org.get(p.account)?.scps.flat() ?? []),
+    ].some((x) => {
       const t = JSON.stringify(x.document ?? null);
       return t.includes('Condition') || t.includes('${');
     });
