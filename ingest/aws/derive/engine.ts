@@ -7,6 +7,7 @@ import type { DerivedEdge, TierZeroMark } from '../../load/derived.js';
 import type { PropValue, Snapshot } from '../../snapshot/types.js';
 import {
   type ActionCatalog,
+  actionMatches,
   type CatalogAction,
   type ConditionContext,
   compilePolicy,
@@ -174,8 +175,8 @@ export class AwsEvaluator {
 function candidateActions(
   p: Principal,
   catalog: ActionCatalog,
-): Map<string, { a: CatalogAction; resources: Set<string> }> {
-  const out = new Map<string, { a: CatalogAction; resources: Set<string> }>();
+): Map<string, { a: CatalogAction; resources: string[] }> {
+  const out = new Map<string, { a: CatalogAction; resources: string[] }>();
   for (const pol of p.policies) {
     for (const s of compilePolicy(pol)) {
       if (s.effect !== 'Allow') continue;
@@ -185,14 +186,11 @@ function candidateActions(
         const excluded = new Set(s.notActions.flatMap((x) => catalog.expand(x)).map((a) => a.full));
         acts = catalog.all.filter((a) => !excluded.has(a.full));
       } else continue;
-      const res = s.resources ?? ['*'];
+      const res = (s.resources ?? ['*']).map((r) => (r.includes('${') ? '*' : r));
       for (const a of acts) {
-        let e = out.get(a.full);
-        if (!e) {
-          e = { a, resources: new Set() };
-          out.set(a.full, e);
-        }
-        for (const r of res) e.resources.add(r.includes('${') ? '*' : r);
+        const e = out.get(a.full);
+        if (!e) out.set(a.full, { a, resources: res });
+        else if (e.resources !== res) e.resources = [...new Set([...e.resources, ...res])];
       }
     }
   }
@@ -279,10 +277,32 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
     let granted = cached?.granted ?? 0;
     let iamStar = cached?.iamStar ?? 0;
     const cands = cached ? new Map() : candidateActions(p, catalog);
+    // Actions matched by the same statements get the same decision: evaluate once per signature.
+    const stmts = [
+      ...p.policies,
+      ...(p.boundary ? [p.boundary] : []),
+      ...(model.org.get(p.account)?.scps.flat() ?? []),
+    ].flatMap((x) => compilePolicy(x));
+    const bySignature = new Map<string, Decision>();
     for (const { a, resources } of cands.values()) {
       let row: AccessRow | undefined;
+      let sig = '';
+      for (let i = 0; i < stmts.length; i++) {
+        const st = stmts[i]!;
+        const hit = st.actions
+          ? actionMatches(st.actions, a.full)
+          : st.notActions
+            ? !actionMatches(st.notActions, a.full)
+            : false;
+        if (hit) sig += `${i},`;
+      }
       for (const r of resources) {
-        const d = ev.can(p, a.full, r, { resourceAccount: p.account });
+        const sk = `${sig}|${r}`;
+        let d = bySignature.get(sk);
+        if (!d) {
+          d = ev.can(p, a.full, r, { resourceAccount: p.account });
+          bySignature.set(sk, d);
+        }
         if (d.decision !== 'Allowed') continue;
         if (!row) {
           row = rows.get(a.service);
@@ -309,7 +329,7 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
           if (row.conditions.length < 10)
             row.conditions.push(...d.conditions.slice(0, 10 - row.conditions.length));
         }
-        for (const g of d.grantedBy) row.grants.set(`${g.policy}|${g.statement}`, { ...g, action: g.action });
+        for (const g of d.grantedBy) row.grants.set(`${g.policy}|${g.statement}`, { ...g, action: a.full });
       }
     }
     if (cacheKey && !cached) accessCache.set(cacheKey, { rows, granted, iamStar });
@@ -324,8 +344,14 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
     }
     const svcUsage = model.serviceUsage.get(p.id);
     const actUsage = model.actionUsage.get(p.id) ?? {};
-    const usedOf = (acts: CatalogAction[]) =>
-      acts.filter((a) => actUsage[a.full] || actUsage[a.full.toLowerCase()]).map((a) => a.full);
+    const usedKeys = Object.entries(actUsage)
+      .filter(([, v]) => Boolean(v))
+      .map(([k]) => catalog.get(k)?.full ?? k);
+    const usedOf = (acts: CatalogAction[]) => {
+      if (usedKeys.length === 0) return [];
+      const names = new Set(acts.map((a) => a.full));
+      return usedKeys.filter((k) => names.has(k));
+    };
     const target = accountRootId(p.account);
     const accessProps = (rs: AccessRow[], service: string): Record<string, PropValue> => {
       const acts = rs.flatMap((r) => r.actions);
@@ -581,13 +607,26 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
     }
     return undefined;
   };
-  const hasAction = (cands: Map<string, unknown>, actions: string[]) =>
-    actions.every((a) => cands.has(catalog.get(a)?.full ?? a));
+  /** Cheap pre-check: some Allow statement of P's identity policies names each action. */
+  const hasAction = (p: Principal, actions: string[]) =>
+    actions.every((a) =>
+      p.policies.some((pol) =>
+        compilePolicy(pol).some(
+          (st) =>
+            st.effect === 'Allow' &&
+            (st.actions
+              ? actionMatches(st.actions, a)
+              : st.notActions
+                ? !actionMatches(st.notActions, a)
+                : false),
+        ),
+      ),
+    );
 
   for (const p of model.principals.values()) {
     if (admins.has(p.id)) continue;
-    const cands = candidateActions(p, catalog);
-    if (cands.size === 0) continue;
+    const cands = p;
+    if (!p.policies.some((pol) => compilePolicy(pol).some((st) => st.effect === 'Allow'))) continue;
     const admin = adminNodeId(p.account);
     const name = p.node.name ?? p.id;
     const self = (

@@ -44,14 +44,21 @@ export async function deriveAwsGraph(
     return { provider: 'aws', run: '', edges: 0, tierZero: 0, ms: Date.now() - t0, skipped: true };
   }
   const snap = await dumpProviderSnapshot(graph, 'aws');
+  const tRead = Date.now();
   const catalog = await loadCatalog();
   const out = deriveAws(snap, catalog, opts.now ?? new Date());
-  opts.log(`aws derive: ${out.edges.length} edges, ${out.tierZero.length} tier-zero nodes`, out.stats);
+  const tEval = Date.now();
+  opts.log(`aws derive: ${out.edges.length} edges, ${out.tierZero.length} tier-zero nodes`, {
+    ...out.stats,
+    readMs: tRead - t0,
+    evaluateMs: tEval - tRead,
+  });
   await ensureAdminNodes(
     graph,
     out.adminAccounts.filter((a) => !snap.nodes.some((n) => n.id === adminNodeId(a))),
   );
   const run = `aws-${new Date().toISOString()}-${randomUUID().slice(0, 8)}`;
   const r = await loadDerived(graph, 'aws', run, out.edges, out.tierZero, { inputVersion });
+  opts.log('aws derive: written', { writeMs: Date.now() - tEval, pruned: r.pruned });
   return { provider: 'aws', run, edges: r.edges, tierZero: r.tierZero, ms: Date.now() - t0 };
 }
