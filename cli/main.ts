@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The permgraph command: thin; it calls the pipeline, the server and the query registry. */
 import { Command, CommanderError } from 'commander';
+import { registerCollect } from './commands/collect.js';
 import { registerDemo } from './commands/demo.js';
 import { registerImport } from './commands/import.js';
 import { registerNeo4j } from './commands/neo4j.js';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerDemo(program, run);
   registerNeo4j(program, run);
   registerImport(program, run);
+  registerCollect(program, run);
   registerStats(program, run);
   registerReset(program, run);
   return program;
