@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The permgraph command: thin; it calls the pipeline, the server and the query registry. */
 import { Command, CommanderError } from 'commander';
+import { registerAnalyze } from './commands/analyze.js';
 import { registerCollect } from './commands/collect.js';
 import { registerDemo } from './commands/demo.js';
 import { registerImport } from './commands/import.js';
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerImport(program, run);
   registerCollect(program, run);
   registerStats(program, run);
+  registerAnalyze(program, run);
   registerReset(program, run);
   return program;
 }
