@@ -2,9 +2,13 @@
 /** The permgraph command: thin; it calls the pipeline, the server and the query registry. */
 import { Command, CommanderError } from 'commander';
 import { registerDemo } from './commands/demo.js';
+import { registerFindings } from './commands/findings.js';
 import { registerImport } from './commands/import.js';
 import { registerNeo4j } from './commands/neo4j.js';
+import { registerPaths } from './commands/paths.js';
+import { registerQuery } from './commands/query.js';
 import { registerReset } from './commands/reset.js';
+import { registerScan } from './commands/scan.js';
 import { registerStats } from './commands/stats.js';
 import { ExitCode, reportError } from './context.js';
 import './providers.js';
@@ -35,6 +39,10 @@ export function buildProgram(): Command {
   registerImport(program, run);
   registerStats(program, run);
   registerReset(program, run);
+  registerPaths(program, run);
+  registerQuery(program, run);
+  registerFindings(program, run);
+  registerScan(program, run);
   return program;
 }
 
