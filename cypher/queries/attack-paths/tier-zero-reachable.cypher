@@ -13,7 +13,7 @@ MATCH (a:Principal)
 WHERE coalesce(a.tierZero, false) = false
 MATCH p = ANY SHORTEST (a)-[:{{TRAVERSABLE}}]->{1,{{maxHops}}}(t:Entity WHERE t.tierZero = true)
 WITH a, t, p
-WHERE none(n IN nodes(p)[1..-1] WHERE n.tierZero = true)
+WHERE none(n IN nodes(p)[1..-1] WHERE coalesce(n.tierZero, false))
 RETURN a.id AS subjectId, a.name AS subjectName, a.kind AS kind, t.id AS targetId, t.name AS targetName,
        length(p) AS hops, p AS path
 ORDER BY hops, subjectId, targetId

@@ -8,7 +8,8 @@
 MATCH (a:Principal)-[c:CAN_ACCESS]->(x:Entity)
 WITH a, count(DISTINCT x) AS accessTargets, sum(coalesce(c.highRiskCount, 0)) AS highRisk
 OPTIONAL MATCH (a)-[:{{ESCALATION}}]->(e:Entity)
-WITH a, accessTargets + count(DISTINCT e) AS radius, highRisk
+WITH a, accessTargets, highRisk, count(DISTINCT e) AS escalations
+WITH a, accessTargets + escalations AS radius, highRisk
 ORDER BY radius DESC, highRisk DESC, a.id
 WITH a.provider AS provider, a.account AS account, collect(a)[0] AS top, collect(radius)[0] AS radius,
      collect(highRisk)[0] AS highRisk
