@@ -259,7 +259,7 @@ describe('findings across scans', () => {
     expect(pathFinding.status).toBe('new');
     const full = await getFinding(graph, pathFinding.fingerprint);
     expect(full?.elements?.edges.map((e) => e.data.type)).toEqual(['AWS_ATTACH_POLICY']);
-    expect((full?.evidence.hops as { technique: string }[])[0]?.technique).toBe('iam-008');
+    expect((full!.evidence.hops as { technique: string }[])[0]?.technique).toBe('iam-008');
     const newOnes = await listFindings(graph, { status: 'new' });
     expect(newOnes.items.map((f) => f.subjectId)).toEqual([ID.erin, ID.erin]);
 
