@@ -25,6 +25,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import neo4j from 'neo4j-driver';
 import { AppError } from './errors.js';
+import { loadQueryConfig } from './query-config.js';
 import { EdgeSets, isEdgeSetName } from './schema/index.js';
 
 export type ParamType = 'string' | 'int' | 'float' | 'bool' | 'string[]';
@@ -350,7 +351,7 @@ class Registry implements QueryRegistry {
  * A user query may not reuse a built-in id.
  */
 export async function loadRegistry(extraDirs?: string[]): Promise<QueryRegistry> {
-  const dirs = [builtinQueryDir(), ...(extraDirs ?? envQueryDirs())];
+  const dirs = [builtinQueryDir(), ...(extraDirs ?? loadQueryConfig().extraDirs)];
   const queries: SavedQuery[] = [];
   const seen = new Map<string, string>();
   for (const dir of dirs) {
@@ -366,14 +367,6 @@ export async function loadRegistry(extraDirs?: string[]): Promise<QueryRegistry>
     }
   }
   return new Registry(queries);
-}
-
-function envQueryDirs(): string[] {
-  return (process.env.PERMGRAPH_QUERY_DIR ?? '')
-    .split(path.delimiter)
-    .map((d) => d.trim())
-    .filter(Boolean)
-    .map((d) => path.resolve(d));
 }
 
 /** Labels, relationship types and property keys a Cypher text names (for the drift test). */
