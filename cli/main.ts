@@ -4,9 +4,13 @@ import { Command, CommanderError } from 'commander';
 import { registerAnalyze } from './commands/analyze.js';
 import { registerCollect } from './commands/collect.js';
 import { registerDemo } from './commands/demo.js';
+import { registerFindings } from './commands/findings.js';
 import { registerImport } from './commands/import.js';
 import { registerNeo4j } from './commands/neo4j.js';
+import { registerPaths } from './commands/paths.js';
+import { registerQuery } from './commands/query.js';
 import { registerReset } from './commands/reset.js';
+import { registerScan } from './commands/scan.js';
 import { registerStats } from './commands/stats.js';
 import { ExitCode, reportError } from './context.js';
 import './providers.js';
@@ -39,6 +43,10 @@ export function buildProgram(): Command {
   registerStats(program, run);
   registerAnalyze(program, run);
   registerReset(program, run);
+  registerPaths(program, run);
+  registerQuery(program, run);
+  registerFindings(program, run);
+  registerScan(program, run);
   return program;
 }
 
