@@ -5,7 +5,9 @@ import { registerDemo } from './commands/demo.js';
 import { registerImport } from './commands/import.js';
 import { registerNeo4j } from './commands/neo4j.js';
 import { registerReset } from './commands/reset.js';
+import { registerServe } from './commands/serve.js';
 import { registerStats } from './commands/stats.js';
+import { registerToken } from './commands/token.js';
 import { ExitCode, reportError } from './context.js';
 import './providers.js';
 
@@ -35,6 +37,8 @@ export function buildProgram(): Command {
   registerImport(program, run);
   registerStats(program, run);
   registerReset(program, run);
+  registerServe(program, run);
+  registerToken(program, run);
   return program;
 }
 
