@@ -91,6 +91,8 @@ export interface AnalyzeModule {
   listScans(graph: Graph, opts: { limit?: number; offset?: number }): Promise<unknown>;
   getScan(graph: Graph, id: string): Promise<Record<string, unknown> | undefined>;
   diffScans(graph: Graph, fromId: string, toId: string): Promise<Record<string, unknown>>;
+  /** Diff against the scan it followed (all findings new for a first scan). */
+  diffWithPrevious?(graph: Graph, scanId: string): Promise<Record<string, unknown>>;
   pciSummary(
     graph: Graph,
     opts: {

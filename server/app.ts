@@ -41,6 +41,17 @@ declare module 'fastify' {
   interface FastifyRequest {
     principal?: Principal;
   }
+  interface FastifyInstance {
+    /** Every route the app registered, with its auth requirement (drives the auth-matrix test). */
+    routeTable: RouteEntry[];
+  }
+}
+
+export interface RouteEntry {
+  method: string;
+  url: string;
+  auth: AuthRequirement | undefined;
+  hidden: boolean;
 }
 
 export const API_PREFIX = '/api/v1';
@@ -122,8 +133,19 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
   for (const s of SharedSchemas) app.addSchema(s);
   app.setErrorHandler(errorHandler);
 
+  const routeTable: RouteEntry[] = [];
+  app.decorate('routeTable', routeTable);
   // A route under /api without an auth requirement is a bug: refuse to start.
   app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      if (method === 'HEAD') continue;
+      routeTable.push({
+        method: String(method),
+        url: route.url,
+        auth: route.config?.auth,
+        hidden: Boolean((route.schema as { hide?: boolean } | undefined)?.hide),
+      });
+    }
     if (route.url.startsWith('/api/') && route.config?.auth === undefined) {
       throw new Error(`Route ${String(route.method)} ${route.url} declares no auth requirement`);
     }

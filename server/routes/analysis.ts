@@ -157,9 +157,10 @@ export async function analysisRoutes(app: App, ctx: AppContext): Promise<void> {
       },
     },
     async (req) => {
-      const { getScan, diffScans } = await analyzeModule();
+      const { getScan, diffScans, diffWithPrevious } = await analyzeModule();
       let against = req.query.against;
       if (against === undefined) {
+        if (diffWithPrevious) return diffWithPrevious(graph, req.params.id);
         const s = await getScan(graph, req.params.id);
         if (!s) throw new AppError('NOT_FOUND', `No scan "${req.params.id.slice(0, 200)}"`);
         if (typeof s.previousScan !== 'string' || s.previousScan === '') {

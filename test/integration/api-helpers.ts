@@ -9,6 +9,7 @@ import type { Graph } from '../../cypher/db/graph.js';
 import { loadSnapshotFile } from '../../ingest/load/loader.js';
 import { type App, buildApp, loggerOptions } from '../../server/app.js';
 import type { ServerConfig } from '../../server/config.js';
+import { JobRegistry } from '../../server/jobs.js';
 import { createToken, type Role } from '../../server/tokens.js';
 import { resetGraph, testGraph } from '../helpers/graph.js';
 
@@ -24,6 +25,7 @@ export interface ApiFixture {
   graph: Graph;
   app: App;
   tokens: Record<Role, string>;
+  jobs: JobRegistry;
   close(): Promise<void>;
 }
 
@@ -73,9 +75,11 @@ export async function apiFixture(config: Partial<ServerConfig> = {}): Promise<Ap
   for (const role of ['reader', 'analyst', 'admin'] as const) {
     tokens[role] = (await createToken(graph, role, `test ${role}`)).token;
   }
+  const jobs = new JobRegistry();
   const app = await buildApp({
     graph,
-    config: { rateLimit: 0, ...config },
+    jobs,
+    config: { rateLimit: 0, webDist: null, ...config },
     ...(process.env.PERMGRAPH_TEST_API_LOG ? { logger: loggerOptions('info') } : {}),
   });
   await app.ready();
@@ -83,6 +87,7 @@ export async function apiFixture(config: Partial<ServerConfig> = {}): Promise<Ap
     graph,
     app,
     tokens,
+    jobs,
     async close() {
       await app.close();
       await graph.close();
