@@ -11,7 +11,9 @@ import { registerPaths } from './commands/paths.js';
 import { registerQuery } from './commands/query.js';
 import { registerReset } from './commands/reset.js';
 import { registerScan } from './commands/scan.js';
+import { registerServe } from './commands/serve.js';
 import { registerStats } from './commands/stats.js';
+import { registerToken } from './commands/token.js';
 import { ExitCode, reportError } from './context.js';
 import './providers.js';
 
@@ -47,6 +49,8 @@ export function buildProgram(): Command {
   registerQuery(program, run);
   registerFindings(program, run);
   registerScan(program, run);
+  registerServe(program, run);
+  registerToken(program, run);
   return program;
 }
 
