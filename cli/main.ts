@@ -2,6 +2,7 @@
 /** The permgraph command: thin; it calls the pipeline, the server and the query registry. */
 import { Command, CommanderError } from 'commander';
 import { registerDemo } from './commands/demo.js';
+import { registerGenerate } from './commands/generate.js';
 import { registerImport } from './commands/import.js';
 import { registerNeo4j } from './commands/neo4j.js';
 import { registerReset } from './commands/reset.js';
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerImport(program, run);
   registerStats(program, run);
   registerReset(program, run);
+  registerGenerate(program, run);
   return program;
 }
 
