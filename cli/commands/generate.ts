@@ -1,5 +1,10 @@
 import type { Command } from 'commander';
-import { ESTATE_SIZES, type EstateSize, generateAwsEstate, isEstateSize } from '../../ingest/generate/aws-estate.js';
+import {
+  ESTATE_SIZES,
+  type EstateSize,
+  generateAwsEstate,
+  isEstateSize,
+} from '../../ingest/generate/aws-estate.js';
 import { usageError } from '../context.js';
 import { log, printJson } from '../ui.js';
 

@@ -240,7 +240,8 @@ const arn = {
   role: (acct: string, name: string, p = '/') => `arn:aws:iam::${acct}:role${p}${name}`,
   policy: (acct: string, name: string) => `arn:aws:iam::${acct}:policy/${name}`,
   root: (acct: string) => `arn:aws:iam::${acct}:root`,
-  fn: (acct: string, name: string, region = 'us-east-1') => `arn:aws:lambda:${region}:${acct}:function:${name}`,
+  fn: (acct: string, name: string, region = 'us-east-1') =>
+    `arn:aws:lambda:${region}:${acct}:function:${name}`,
 };
 
 /** Background names are a function of the index only, so other accounts can reference them. */
@@ -315,7 +316,14 @@ function plantSlot(k: number, a: string, b: string, spec: AccountSpec, specB: Ac
       { name: 'self-attach', doc: policy(allow(['iam:AttachUserPolicy', 'iam:ListPolicies'], u008)) },
     ]),
   );
-  add(spec, 'iam-008', u008, admin, one(u008, admin, 'iam-008'), 'User can attach any managed policy to itself');
+  add(
+    spec,
+    'iam-008',
+    u008,
+    admin,
+    one(u008, admin, 'iam-008'),
+    'User can attach any managed policy to itself',
+  );
 
   // iam-009: attach a managed policy to own role.
   const r009 = arn.role(a, `${p}attachrolepolicy-self`);
@@ -324,7 +332,14 @@ function plantSlot(k: number, a: string, b: string, spec: AccountSpec, specB: Ac
       { name: 'self-attach', doc: policy(allow('iam:AttachRolePolicy', r009)) },
     ]),
   );
-  add(spec, 'iam-009', r009, admin, one(r009, admin, 'iam-009'), 'Role can attach any managed policy to itself');
+  add(
+    spec,
+    'iam-009',
+    r009,
+    admin,
+    one(r009, admin, 'iam-009'),
+    'Role can attach any managed policy to itself',
+  );
 
   // iam-013: join an admin group.
   const gAdmins = `${p}admins`;
@@ -334,7 +349,14 @@ function plantSlot(k: number, a: string, b: string, spec: AccountSpec, specB: Ac
   spec.users.push(
     user(`${p}group-joiner`, [{ name: 'group-admin', doc: policy(allow('iam:AddUserToGroup', gArn)) }]),
   );
-  add(spec, 'iam-013', u013, gArn, one(u013, gArn, 'iam-013'), 'User can add itself to an administrators group');
+  add(
+    spec,
+    'iam-013',
+    u013,
+    gArn,
+    one(u013, gArn, 'iam-013'),
+    'User can add itself to an administrators group',
+  );
 
   // iam-002: access key for an admin user with no keys.
   const breakglass = arn.user(a, `${p}breakglass`);
@@ -343,7 +365,14 @@ function plantSlot(k: number, a: string, b: string, spec: AccountSpec, specB: Ac
   spec.users.push(
     user(`${p}keymaker`, [{ name: 'key-rotation', doc: policy(allow('iam:CreateAccessKey', breakglass)) }]),
   );
-  add(spec, 'iam-002', u002, breakglass, one(u002, breakglass, 'iam-002'), 'User can mint access keys for an admin user');
+  add(
+    spec,
+    'iam-002',
+    u002,
+    breakglass,
+    one(u002, breakglass, 'iam-002'),
+    'User can mint access keys for an admin user',
+  );
 
   // iam-001: new default version of a customer-managed policy attached to self.
   const mName = `${p}editable`;
@@ -355,7 +384,14 @@ function plantSlot(k: number, a: string, b: string, spec: AccountSpec, specB: Ac
   });
   const u001 = arn.user(a, `${p}policy-editor`);
   spec.users.push(user(`${p}policy-editor`, [], [mArn]));
-  add(spec, 'iam-001', u001, admin, one(u001, admin, 'iam-001'), 'User can write a new default version of its own policy');
+  add(
+    spec,
+    'iam-001',
+    u001,
+    admin,
+    one(u001, admin, 'iam-001'),
+    'User can write a new default version of its own policy',
+  );
 
   // lambda-001: pass an admin role to a new function and invoke it.
   const lAdmin = arn.role(a, `${p}lambda-admin`);
@@ -369,7 +405,14 @@ function plantSlot(k: number, a: string, b: string, spec: AccountSpec, specB: Ac
       },
     ]),
   );
-  add(spec, 'lambda-001', uL, lAdmin, one(uL, lAdmin, 'lambda-001'), 'User can pass an admin role to a new Lambda function');
+  add(
+    spec,
+    'lambda-001',
+    uL,
+    lAdmin,
+    one(uL, lAdmin, 'lambda-001'),
+    'User can pass an admin role to a new Lambda function',
+  );
 
   // ec2-001: pass an admin instance profile role to a new instance.
   const eAdmin = arn.role(a, `${p}ec2-admin`);
@@ -382,7 +425,14 @@ function plantSlot(k: number, a: string, b: string, spec: AccountSpec, specB: Ac
       { name: 'launch', doc: policy(allow('iam:PassRole', eAdmin), allow('ec2:RunInstances')) },
     ]),
   );
-  add(spec, 'ec2-001', rE, eAdmin, one(rE, eAdmin, 'ec2-001'), 'Role can launch an instance with an admin profile');
+  add(
+    spec,
+    'ec2-001',
+    rE,
+    eAdmin,
+    one(rE, eAdmin, 'ec2-001'),
+    'Role can launch an instance with an admin profile',
+  );
 
   // sts-001 -> iam-005 (length 2).
   const uHop = arn.user(a, `${p}hop-user`);
@@ -420,7 +470,10 @@ function plantSlot(k: number, a: string, b: string, spec: AccountSpec, specB: Ac
     role(`${p}xacct-deploy`, trustDoc({ AWS: rJump }), [
       {
         name: 'deploy',
-        doc: policy(allow('iam:PassRole', rBAdmin), allow(['lambda:CreateFunction', 'lambda:InvokeFunction'])),
+        doc: policy(
+          allow('iam:PassRole', rBAdmin),
+          allow(['lambda:CreateFunction', 'lambda:InvokeFunction']),
+        ),
       },
     ]),
   );
@@ -446,10 +499,20 @@ function plantSlot(k: number, a: string, b: string, spec: AccountSpec, specB: Ac
   const uCode = arn.user(a, `${p}code-pusher`);
   spec.users.push(
     user(`${p}code-pusher`, [
-      { name: 'ci', doc: policy(allow(['lambda:UpdateFunctionCode', 'lambda:GetFunction'], arn.fn(a, fnName))) },
+      {
+        name: 'ci',
+        doc: policy(allow(['lambda:UpdateFunctionCode', 'lambda:GetFunction'], arn.fn(a, fnName))),
+      },
     ]),
   );
-  add(spec, 'lambda-003', uCode, fnRole, one(uCode, fnRole, 'lambda-003'), 'User can replace the code of a function running as admin');
+  add(
+    spec,
+    'lambda-003',
+    uCode,
+    fnRole,
+    one(uCode, fnRole, 'lambda-003'),
+    'User can replace the code of a function running as admin',
+  );
 
   // iam-012: rewrite the trust of an admin role.
   const locked = arn.role(a, `${p}locked-admin`);
@@ -458,14 +521,25 @@ function plantSlot(k: number, a: string, b: string, spec: AccountSpec, specB: Ac
   spec.users.push(
     user(`${p}trust-editor`, [{ name: 'trust', doc: policy(allow('iam:UpdateAssumeRolePolicy', locked)) }]),
   );
-  add(spec, 'iam-012', uTrust, locked, one(uTrust, locked, 'iam-012'), 'User can rewrite the trust policy of an admin role');
+  add(
+    spec,
+    'iam-012',
+    uTrust,
+    locked,
+    one(uTrust, locked, 'iam-012'),
+    'User can rewrite the trust policy of an admin role',
+  );
 
   // Trust cycle a <-> b, then iam-009 from b (length 2).
   const ca = arn.role(a, `${p}cycle-a`);
   const cb = arn.role(a, `${p}cycle-b`);
-  spec.roles.push(role(`${p}cycle-a`, trustDoc({ AWS: cb }), [{ name: 'read', doc: policy(allow('sqs:ListQueues')) }]));
   spec.roles.push(
-    role(`${p}cycle-b`, trustDoc({ AWS: ca }), [{ name: 'self-attach', doc: policy(allow('iam:AttachRolePolicy', cb)) }]),
+    role(`${p}cycle-a`, trustDoc({ AWS: cb }), [{ name: 'read', doc: policy(allow('sqs:ListQueues')) }]),
+  );
+  spec.roles.push(
+    role(`${p}cycle-b`, trustDoc({ AWS: ca }), [
+      { name: 'self-attach', doc: policy(allow('iam:AttachRolePolicy', cb)) },
+    ]),
   );
   add(
     spec,
@@ -483,7 +557,9 @@ function plantSlot(k: number, a: string, b: string, spec: AccountSpec, specB: Ac
   for (let i = 0; i < 5; i++) {
     const next = arn.role(a, `${p}ring-${(i + 1) % 5}`);
     spec.roles.push(
-      role(`${p}ring-${i}`, trustDoc({ AWS: next }), [{ name: 'read', doc: policy(allow('logs:DescribeLogGroups')) }]),
+      role(`${p}ring-${i}`, trustDoc({ AWS: next }), [
+        { name: 'read', doc: policy(allow('logs:DescribeLogGroups')) },
+      ]),
     );
   }
 }
@@ -529,7 +605,9 @@ function randomPolicy(rng: Rng, acct: string): Doc {
     const actions = new Set<string>();
     for (let i = 0; i < n; i++) {
       if (rng.chance(0.05)) {
-        actions.add(rng.chance(0.6) ? `${svc.ns}:*` : `${svc.ns}:${rng.pick(['Get*', 'List*', 'Describe*'])}`);
+        actions.add(
+          rng.chance(0.6) ? `${svc.ns}:*` : `${svc.ns}:${rng.pick(['Get*', 'List*', 'Describe*'])}`,
+        );
       } else {
         const other = rng.chance(0.7) ? svc : (SERVICES[rng.zipf(SERVICES.length - 2, 0.8)] ?? svc);
         actions.add(`${other.ns}:${rng.pick(other.actions)}`);
@@ -580,7 +658,8 @@ function backgroundAccount(rng: Rng, plan: AccountPlan, org: OrgPlan, spec: Acco
     const nGroups = Math.min(10, rng.poisson(1.5));
     const groups = rng.distinct(plan.groups, nGroups, 1.1).map(bgGroupName);
     const managed = new Set<string>();
-    if (rng.chance(0.3)) for (let i = rng.int(1, 2); i > 0; i--) managed.add(pickManaged(rng, acct, plan.policies, 0.4));
+    if (rng.chance(0.3))
+      for (let i = rng.int(1, 2); i > 0; i--) managed.add(pickManaged(rng, acct, plan.policies, 0.4));
     // Management-account platform admins (they reach every member account through
     // OrganizationAccountAccessRole).
     if (plan.index === 0 && u < 2) managed.add(ADMIN_POLICY_ARN);
@@ -629,11 +708,9 @@ function backgroundAccount(rng: Rng, plan: AccountPlan, org: OrgPlan, spec: Acco
       service = SERVICE_PRINCIPALS[rng.zipf(SERVICE_PRINCIPALS.length, 1.0)] ?? 'lambda.amazonaws.com';
       trust = trustDoc({ Service: service });
     } else if (rng.chance(0.05)) {
-      trust = trustDoc(
-        { Federated: `arn:aws:iam::${acct}:saml-provider/Okta` },
-        'sts:AssumeRoleWithSAML',
-        { Condition: { StringEquals: { 'SAML:aud': 'https://signin.aws.amazon.com/saml' } } },
-      );
+      trust = trustDoc({ Federated: `arn:aws:iam::${acct}:saml-provider/Okta` }, 'sts:AssumeRoleWithSAML', {
+        Condition: { StringEquals: { 'SAML:aud': 'https://signin.aws.amazon.com/saml' } },
+      });
     } else {
       const n = Math.max(1, 1 + rng.poisson(1));
       const names = new Set<string>();
@@ -642,7 +719,8 @@ function backgroundAccount(rng: Rng, plan: AccountPlan, org: OrgPlan, spec: Acco
       if (names.size === 0) names.add(arn.root(acct));
       const list = [...names].sort();
       trust = trustDoc({ AWS: list.length === 1 ? list[0] : list });
-      if (rng.chance(0.1)) (trust.Statement as Doc[])[0]!.Condition = { Bool: { 'aws:MultiFactorAuthPresent': 'true' } };
+      if (rng.chance(0.1))
+        (trust.Statement as Doc[])[0]!.Condition = { Bool: { 'aws:MultiFactorAuthPresent': 'true' } };
     }
     // Policies per role: 3 managed (max 10; 1 % at 20) + 0.5 inline.
     const nManaged = rng.chance(0.01) ? 20 : Math.min(10, Math.max(1, rng.poisson(3)));
@@ -650,7 +728,8 @@ function backgroundAccount(rng: Rng, plan: AccountPlan, org: OrgPlan, spec: Acco
     for (let i = 0; i < nManaged; i++) managed.add(pickManaged(rng, acct, plan.policies, 0.25));
     if (!isHub && rng.chance(0.01)) managed.add(ADMIN_POLICY_ARN);
     const inline: InlineSpec[] = [];
-    for (let i = rng.poisson(0.5); i > 0; i--) inline.push({ name: `inline-${inline.length}`, doc: randomPolicy(rng, acct) });
+    for (let i = rng.poisson(0.5); i > 0; i--)
+      inline.push({ name: `inline-${inline.length}`, doc: randomPolicy(rng, acct) });
     const used = rng.next();
     spec.roles.push({
       name: bgRoleName(r),
@@ -747,7 +826,10 @@ async function writeAccount(ctx: Ctx, plan: AccountPlan, spec: AccountSpec, rng:
   const docOf = (a: string): Doc | undefined => policyByArn.get(a)?.doc ?? awsManagedByArn.get(a)?.document;
   const groupDocs = new Map<string, Doc[]>();
   for (const g of spec.groups)
-    groupDocs.set(g.name, [...g.inline.map((i) => i.doc), ...g.managed.map(docOf).filter((d): d is Doc => !!d)]);
+    groupDocs.set(g.name, [
+      ...g.inline.map((i) => i.doc),
+      ...g.managed.map(docOf).filter((d): d is Doc => !!d),
+    ]);
 
   const advisor = new JsonArrayWriter(new OutFile(path.join(dir, 'access-advisor.json')));
   const advisorOut = advisor.out;
@@ -864,7 +946,12 @@ async function writeAccount(ctx: Ctx, plan: AccountPlan, spec: AccountSpec, rng:
         );
       } else keyCols.push('false', 'N/A', 'N/A', 'N/A', 'N/A');
     }
-    const pwUsed = u.password && rng.chance(0.8) ? isoDaysAgo(rng.int(0, 200), rng) : u.password ? 'no_information' : 'N/A';
+    const pwUsed =
+      u.password && rng.chance(0.8)
+        ? isoDaysAgo(rng.int(0, 200), rng)
+        : u.password
+          ? 'no_information'
+          : 'N/A';
     await report.write(
       `${u.name},${userArn},${createDate},${u.password},${pwUsed},${u.password ? createDate : 'N/A'},${u.password ? 'N/A' : 'N/A'},${u.password && rng.chance(0.7)},${keyCols.join(',')},false,N/A,false,N/A\n`,
     );
@@ -912,7 +999,11 @@ async function writeAccount(ctx: Ctx, plan: AccountPlan, spec: AccountSpec, rng:
     };
     const instanceProfiles: Doc[] = [];
     if (r.instanceProfile) {
-      const p = { name: r.name, id: rng.awsId('AIPA'), arn: `arn:aws:iam::${acct}:instance-profile/${r.name}` };
+      const p = {
+        name: r.name,
+        id: rng.awsId('AIPA'),
+        arn: `arn:aws:iam::${acct}:instance-profile/${r.name}`,
+      };
       profiles.push(p);
       instanceProfiles.push({
         Path: '/',
@@ -934,7 +1025,10 @@ async function writeAccount(ctx: Ctx, plan: AccountPlan, spec: AccountSpec, rng:
           ? {}
           : { LastUsedDate: isoDaysAgo(r.lastUsedDays, rng), Region: rng.pick(REGIONS) },
     });
-    await advise(roleArn, [...r.inline.map((i) => i.doc), ...r.managed.map(docOf).filter((d): d is Doc => !!d)]);
+    await advise(roleArn, [
+      ...r.inline.map((i) => i.doc),
+      ...r.managed.map(docOf).filter((d): d is Doc => !!d),
+    ]);
   }
   await roles.close(',\n  "Policies": ');
 
@@ -981,7 +1075,12 @@ async function writeAccount(ctx: Ctx, plan: AccountPlan, spec: AccountSpec, rng:
       CreateDate: '2015-02-06T18:39:46Z',
       UpdateDate: '2015-02-06T18:39:46Z',
       PolicyVersionList: [
-        { Document: enc(p.document), VersionId: 'v1', IsDefaultVersion: true, CreateDate: '2015-02-06T18:39:46Z' },
+        {
+          Document: enc(p.document),
+          VersionId: 'v1',
+          IsDefaultVersion: true,
+          CreateDate: '2015-02-06T18:39:46Z',
+        },
       ],
     });
   }
@@ -993,13 +1092,15 @@ async function writeAccount(ctx: Ctx, plan: AccountPlan, spec: AccountSpec, rng:
   await finish(ctx, keysOut);
   await finish(ctx, report);
 
-  // Resources: Lambda functions (ListFunctions), EC2 instances (DescribeInstances), S3 buckets.
-  const fnOut = new OutFile(path.join(dir, 'resources', 'lambda-functions.json'));
+  // Resources (ListFunctions, DescribeInstances, ListBuckets + GetBucketPolicy items, each with
+  // the Region it was listed in), one file per service as the collector writes them.
+  const fnOut = new OutFile(path.join(dir, 'resources', 'lambda.json'));
   const fns = new JsonArrayWriter(fnOut);
   await fns.open('{\n  "Functions": ');
   for (const f of spec.functions) {
     ctx.counts.functions++;
     await fns.item({
+      Region: 'us-east-1',
       FunctionName: f.name,
       FunctionArn: arn.fn(acct, f.name),
       Runtime: rng.pick(['python3.12', 'nodejs20.x', 'java21']),
@@ -1017,40 +1118,37 @@ async function writeAccount(ctx: Ctx, plan: AccountPlan, spec: AccountSpec, rng:
   await fns.close('\n}\n');
   await finish(ctx, fnOut);
 
-  const ec2Out = new OutFile(path.join(dir, 'resources', 'ec2-instances.json'));
+  const ec2Out = new OutFile(path.join(dir, 'resources', 'ec2.json'));
   const reservations = new JsonArrayWriter(ec2Out);
-  await reservations.open('{\n  "Reservations": ');
+  await reservations.open('{\n  "Instances": ');
   for (const p of profiles) {
     if (!rng.chance(0.5) && !p.name.startsWith('pg')) continue;
     ctx.counts.instances++;
-    const az = `${rng.pick(REGIONS)}${rng.pick(['a', 'b', 'c'])}`;
+    const region = rng.pick(REGIONS);
     await reservations.item({
-      ReservationId: `r-${rng.awsId('', 17).toLowerCase()}`,
+      Region: region,
       OwnerId: acct,
-      Instances: [
-        {
-          InstanceId: `i-${rng.awsId('', 17).toLowerCase()}`,
-          InstanceType: rng.pick(['t3.micro', 'm5.large', 'c6i.xlarge']),
-          State: { Code: 16, Name: 'running' },
-          IamInstanceProfile: { Arn: p.arn, Id: p.id },
-          Placement: { AvailabilityZone: az },
-          LaunchTime: isoDaysAgo(rng.int(1, 200), rng),
-          Tags: [{ Key: 'Name', Value: p.name }],
-        },
-      ],
+      ReservationId: `r-${rng.awsId('', 17).toLowerCase()}`,
+      InstanceId: `i-${rng.awsId('', 17).toLowerCase()}`,
+      InstanceType: rng.pick(['t3.micro', 'm5.large', 'c6i.xlarge']),
+      State: { Code: 16, Name: 'running' },
+      IamInstanceProfile: { Arn: p.arn, Id: p.id },
+      Placement: { AvailabilityZone: `${region}${rng.pick(['a', 'b', 'c'])}` },
+      LaunchTime: isoDaysAgo(rng.int(1, 200), rng),
+      Tags: [{ Key: 'Name', Value: p.name }],
     });
   }
   await reservations.close('\n}\n');
   await finish(ctx, ec2Out);
 
-  const s3Out = new OutFile(path.join(dir, 'resources', 's3-buckets.json'));
+  const s3Out = new OutFile(path.join(dir, 'resources', 's3.json'));
   const buckets = new JsonArrayWriter(s3Out);
   await buckets.open('{\n  "Buckets": ');
   const nBuckets = Math.max(2, Math.round(plan.roles * 0.05));
   for (let i = 0; i < nBuckets; i++) {
     const name = `${TEAMS[i % TEAMS.length]}-data-${i}-${acct}`;
     ctx.counts.buckets++;
-    const b: Doc = { Name: name, CreationDate: created(1500), BucketRegion: rng.pick(REGIONS) };
+    const b: Doc = { Name: name, CreationDate: created(1500), Region: rng.pick(REGIONS) };
     if (rng.chance(0.3)) {
       const pub = rng.chance(0.1);
       b.Policy = JSON.stringify(
@@ -1081,7 +1179,14 @@ async function writeOrganization(ctx: Ctx): Promise<void> {
     const ou = org.ous.find((o) => o.id === id)!;
     return { TargetId: id, Arn: ouArn(id), Name: ou.name, Type: 'ORGANIZATIONAL_UNIT' };
   };
-  const scp = (id: string, name: string, type: string, content: Doc, targets: string[], awsManaged = false) => ({
+  const scp = (
+    id: string,
+    name: string,
+    type: string,
+    content: Doc,
+    targets: string[],
+    awsManaged = false,
+  ) => ({
     PolicySummary: {
       Id: id,
       Arn: awsManaged
@@ -1117,7 +1222,12 @@ async function writeOrganization(ctx: Ctx): Promise<void> {
         ],
       },
     ],
-    OrganizationalUnits: org.ous.map((o) => ({ Id: o.id, Arn: ouArn(o.id), Name: o.name, ParentId: org.rootId })),
+    OrganizationalUnits: org.ous.map((o) => ({
+      Id: o.id,
+      Arn: ouArn(o.id),
+      Name: o.name,
+      ParentId: org.rootId,
+    })),
     Accounts: org.accounts.map((a) => ({
       Id: a.id,
       Arn: `arn:aws:organizations::${mgmt}:account/${org.orgId}/${a.id}`,
@@ -1129,7 +1239,14 @@ async function writeOrganization(ctx: Ctx): Promise<void> {
       ParentId: a.parent,
     })),
     Policies: [
-      scp('p-FullAWSAccess', 'FullAWSAccess', 'SERVICE_CONTROL_POLICY', policy(allow('*')), [org.rootId], true),
+      scp(
+        'p-FullAWSAccess',
+        'FullAWSAccess',
+        'SERVICE_CONTROL_POLICY',
+        policy(allow('*')),
+        [org.rootId],
+        true,
+      ),
       scp(
         'p-denyleaveorg',
         'DenyLeaveOrganization',

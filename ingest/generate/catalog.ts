@@ -89,7 +89,14 @@ export const SERVICES: readonly ServiceDef[] = [
     ns: 'sqs',
     name: 'Amazon SQS',
     tracked: false,
-    actions: ['SendMessage', 'ReceiveMessage', 'DeleteMessage', 'GetQueueAttributes', 'GetQueueUrl', 'ListQueues'],
+    actions: [
+      'SendMessage',
+      'ReceiveMessage',
+      'DeleteMessage',
+      'GetQueueAttributes',
+      'GetQueueUrl',
+      'ListQueues',
+    ],
   },
   {
     ns: 'sns',
@@ -152,7 +159,14 @@ export const SERVICES: readonly ServiceDef[] = [
     ns: 'ecs',
     name: 'Amazon Elastic Container Service',
     tracked: false,
-    actions: ['DescribeServices', 'DescribeTasks', 'ListClusters', 'ListTasks', 'UpdateService', 'DescribeClusters'],
+    actions: [
+      'DescribeServices',
+      'DescribeTasks',
+      'ListClusters',
+      'ListTasks',
+      'UpdateService',
+      'DescribeClusters',
+    ],
   },
   {
     ns: 'rds',
@@ -170,7 +184,15 @@ export const SERVICES: readonly ServiceDef[] = [
     ns: 'iam',
     name: 'AWS Identity and Access Management',
     tracked: true,
-    actions: ['GetRole', 'GetUser', 'ListRoles', 'ListUsers', 'GetPolicy', 'GetPolicyVersion', 'ListAttachedRolePolicies'],
+    actions: [
+      'GetRole',
+      'GetUser',
+      'ListRoles',
+      'ListUsers',
+      'GetPolicy',
+      'GetPolicyVersion',
+      'ListAttachedRolePolicies',
+    ],
   },
   {
     ns: 'sts',
@@ -319,7 +341,10 @@ export const AWS_MANAGED: readonly ManagedPolicyDef[] = [
     name: 'AmazonDynamoDBFullAccess',
     path: '/',
     id: 'ANPAINUGF2JSOSUY76KYA',
-    document: { Version: '2012-10-17', Statement: [stmt(['dynamodb:*', 'cloudwatch:GetMetricData', 'sns:ListTopics'])] },
+    document: {
+      Version: '2012-10-17',
+      Statement: [stmt(['dynamodb:*', 'cloudwatch:GetMetricData', 'sns:ListTopics'])],
+    },
   },
   {
     name: 'AmazonSSMManagedInstanceCore',
