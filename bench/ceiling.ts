@@ -101,6 +101,7 @@ export async function runCeiling(
     'database',
     'import',
     'full',
+    'neo4j',
     '--overwrite-destination=true',
     '--skip-duplicate-nodes=true',
     '--skip-bad-relationships=true',
@@ -108,7 +109,6 @@ export async function runCeiling(
     `--report-file=${path.join(workDir, 'import.report')}`,
     `--nodes=${csv.nodes}`,
     `--relationships=${csv.rels}`,
-    'neo4j',
   ];
   log(`neo4j-admin database import full: ${csv.nodeRows} node rows, ${csv.relRows} relationship rows`);
   const t1 = performance.now();

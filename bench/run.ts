@@ -76,6 +76,11 @@ export interface BenchResult {
     relRows: number;
     usageRows: number;
     convertMs: number;
+    validateMs: number;
+    usageMs: number;
+    cleanupMs: number;
+    /** Loader time outside validate/write/usage/cleanup (schema and index creation, journal). */
+    otherMs: number;
     nodesMs: number;
     edgesMs: number;
     writeMs: number;
@@ -305,6 +310,10 @@ export async function runBench(opts: BenchOptions): Promise<{ result: BenchResul
       relRows,
       usageRows: sum((l) => l.usage),
       convertMs: Math.max(0, importMs - loadTotalMs),
+      validateMs: sum((l) => l.ms.validate),
+      usageMs: sum((l) => l.ms.usage),
+      cleanupMs: sum((l) => l.ms.cleanup),
+      otherMs: Math.max(0, loadTotalMs - sum((l) => l.ms.validate + l.ms.write + l.ms.usage + l.ms.cleanup)),
       nodesMs,
       edgesMs,
       writeMs,
