@@ -5,6 +5,7 @@ import { registerAnalyze } from './commands/analyze.js';
 import { registerCollect } from './commands/collect.js';
 import { registerDemo } from './commands/demo.js';
 import { registerFindings } from './commands/findings.js';
+import { registerGenerate } from './commands/generate.js';
 import { registerImport } from './commands/import.js';
 import { registerNeo4j } from './commands/neo4j.js';
 import { registerPaths } from './commands/paths.js';
@@ -51,6 +52,7 @@ export function buildProgram(): Command {
   registerScan(program, run);
   registerServe(program, run);
   registerToken(program, run);
+  registerGenerate(program, run);
   return program;
 }
 
