@@ -994,6 +994,36 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
         }
       }
     }
+    // cloudformation-003: a new StackSet with an administration role A that P can pass; the
+    // gain is every execution role E (any collected account) that A can assume.
+    const stackSet = ['cloudformation:CreateStackSet', 'cloudformation:CreateStackInstances'];
+    if (cands(['iam:PassRole', ...stackSet])) {
+      const creates = ev.canAll(p, stackSet, '*');
+      for (const a of creates ? (rolesByAccount.get(p.account) ?? []) : []) {
+        const trust = trustsService(a, ['cloudformation.amazonaws.com']);
+        if (!trust) continue;
+        const pass = ev.can(p, 'iam:PassRole', a.id, {
+          context: { 'iam:passedtoservice': 'cloudformation.amazonaws.com' },
+        });
+        if (pass.decision !== 'Allowed') continue;
+        for (const [eid, admitted] of assumable) {
+          const hop = admitted.get(a.id);
+          if (!hop || eid === p.id) continue;
+          emit(
+            'AWS_PASSROLE_VIA',
+            p.id,
+            eid,
+            `cloudformation-003|${a.id}`,
+            explain(
+              'cloudformation-003',
+              `${name} can pass ${a.node.name ?? a.id} to a new StackSet whose instances run as ${model.nodes.get(eid)?.name ?? eid}`,
+              merge([pass, ...(creates ?? []), trust, hop]),
+              { svc: 'cloudformation', via: a.id },
+            ),
+          );
+        }
+      }
+    }
     // Existing-passrole: hijack resources that run as a role.
     const hijackTechs = HIJACK_TECHNIQUES.filter((t) => cands(t.actions));
     for (const [resId, roles] of model.runsAs) {

@@ -316,8 +316,6 @@ export const HIJACK_TECHNIQUES: HijackTechnique[] = [
 export const NOT_MODELLED: Record<string, string> = {
   'apprunner-002': 'App Runner services are not in the resource inventory',
   'bedrock-002': 'AgentCore code interpreters are not in the resource inventory',
-  'cloudformation-003':
-    'Not yet: needs the StackSet execution role named in each target account matched against the administration role',
   'cloudformation-004': 'StackSets are not in the resource inventory',
   'ec2-004': 'Launch templates are not in the resource inventory',
   'AWS-23': 'Undocumented CodeStar API, not in the action catalog; CodeStar is discontinued',
@@ -327,6 +325,7 @@ export const NOT_MODELLED: Record<string, string> = {
 /** IAM-only rows, evaluated by dedicated code in engine.ts (they pick targets among principals). */
 export const IAM_TECHNIQUES: Record<string, string> = {
   'iam-001': 'AWS_EDIT_POLICY',
+  'cloudformation-003': 'AWS_PASSROLE_VIA',
   'iam-005': 'AWS_PUT_INLINE_POLICY',
   'iam-007': 'AWS_PUT_INLINE_POLICY',
   'iam-008': 'AWS_ATTACH_POLICY',
