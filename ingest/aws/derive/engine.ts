@@ -38,7 +38,8 @@ export interface DeriveOutput {
 }
 
 const ADMIN_POLICY = 'arn:aws:iam::aws:policy/AdministratorAccess';
-const CAP = 200;
+/** Cap on listed actions per CAN_ACCESS edge (the counts are exact). */
+const CAP = 100;
 
 /** The outcome of "can P do all of these": conditional when any part is. */
 interface Ability {
@@ -498,7 +499,7 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
         'sts-001',
         explain(
           'sts-001',
-          `can assume ${r.node.name ?? r.id}${cross ? ' (cross-account)' : ''}: trust admits it and sts:AssumeRole is allowed`,
+          `${p.node.name ?? p.id} can assume ${r.node.name ?? r.id}${cross ? ' (cross-account)' : ''}: trust admits it and sts:AssumeRole is allowed`,
           ab,
           {
             via: null,
