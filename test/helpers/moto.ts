@@ -189,12 +189,15 @@ export interface IamStandIn {
 /**
  * Answers GenerateServiceLastAccessedDetails / GetServiceLastAccessedDetails from `advisor`
  * (principal ARN -> services; a principal not listed gets an empty list) and forwards all
- * other requests to moto. The first Get of each job answers IN_PROGRESS, as AWS does.
+ * other requests to moto. The first Get of each job answers IN_PROGRESS, as AWS does; the
+ * first `throttleFirst` access-advisor calls are throttled, as IAM throttles them.
  */
 export async function startIamStandIn(
   moto: string,
   advisor: Record<string, AdvisorService[]>,
+  opts: { throttleFirst?: number } = {},
 ): Promise<IamStandIn> {
+  let throttleLeft = opts.throttleFirst ?? 0;
   const jobs = new Map<string, { arn: string; polls: number }>();
   const answered: string[] = [];
   const target = new URL(moto);
@@ -205,6 +208,19 @@ export async function startIamStandIn(
       const body = Buffer.concat(chunks);
       const form = new URLSearchParams(body.toString('utf8'));
       const action = req.method === 'POST' ? form.get('Action') : null;
+      if (
+        throttleLeft > 0 &&
+        (action === 'GenerateServiceLastAccessedDetails' || action === 'GetServiceLastAccessedDetails')
+      ) {
+        // Throttled as IAM does it: HTTP 400, code Throttling, in the query-protocol error shape.
+        throttleLeft -= 1;
+        answered.push(`${action}:Throttling`);
+        res.writeHead(400, { 'content-type': 'text/xml' });
+        res.end(
+          `<ErrorResponse xmlns="${NS}"><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
+        );
+        return;
+      }
       if (action === 'GenerateServiceLastAccessedDetails') {
         answered.push(action);
         const id = randomUUID();

@@ -228,25 +228,29 @@ describe.skipIf(skip !== null)('collect aws against moto', () => {
     process.env.AWS_REGION = 'us-east-1';
     moto = await startMoto();
     seeded = await seed(moto.endpoint);
-    standIn = await startIamStandIn(moto.endpoint, {
-      [`arn:aws:iam::${ACCOUNT}:role/deploy`]: [
-        {
-          ServiceNamespace: 's3',
-          ServiceName: 'Amazon S3',
-          LastAuthenticated: '2026-11-01T10:00:00Z',
-          TotalAuthenticatedEntities: 1,
-          TrackedActionsLastAccessed: [
-            { ActionName: 'GetObject', LastAccessedTime: '2026-11-01T10:00:00Z' },
-            { ActionName: 'PutObject' },
-          ],
-        },
-        {
-          ServiceNamespace: 'iam',
-          ServiceName: 'AWS Identity and Access Management',
-          TotalAuthenticatedEntities: 0,
-        },
-      ],
-    });
+    standIn = await startIamStandIn(
+      moto.endpoint,
+      {
+        [`arn:aws:iam::${ACCOUNT}:role/deploy`]: [
+          {
+            ServiceNamespace: 's3',
+            ServiceName: 'Amazon S3',
+            LastAuthenticated: '2026-11-01T10:00:00Z',
+            TotalAuthenticatedEntities: 1,
+            TrackedActionsLastAccessed: [
+              { ActionName: 'GetObject', LastAccessedTime: '2026-11-01T10:00:00Z' },
+              { ActionName: 'PutObject' },
+            ],
+          },
+          {
+            ServiceNamespace: 'iam',
+            ServiceName: 'AWS Identity and Access Management',
+            TotalAuthenticatedEntities: 0,
+          },
+        ],
+      },
+      { throttleFirst: 3 },
+    );
     graph = testGraph();
     await resetGraph(graph);
     out = mkdtempSync(path.join(tmpdir(), 'pg-collect-'));
@@ -288,6 +292,8 @@ describe.skipIf(skip !== null)('collect aws against moto', () => {
       seeded.ouId,
     );
     expect(standIn.answered).toContain('GetServiceLastAccessedDetails');
+    // throttled calls were retried with backoff, not recorded as gaps
+    expect(standIn.answered.filter((a) => a.endsWith(':Throttling'))).toHaveLength(3);
     expect(collected.gaps.filter((g) => g.scope === `aws:${ACCOUNT}`)).toEqual([]);
   });
 
