@@ -120,6 +120,8 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
       customOptions: { removeAdditional: 'all', coerceTypes: 'array', useDefaults: true, allErrors: false },
     },
     return503OnClosing: true,
+    // Bad percent-encoding and over-long path parameters: same envelope as every other error.
+    frameworkErrors: (err, req, reply) => errorHandler(err, req, reply),
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
   const ctx: AppContext = {
@@ -170,6 +172,21 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
         'FORBIDDEN',
         `This needs the ${need} role; the token has the ${principal.role} role`,
       );
+    }
+  });
+  // Ajv coerces "1e309" to Infinity and then skips minimum/maximum: refuse non-finite numbers.
+  app.addHook('preHandler', async (req) => {
+    const parts: [string, unknown][] = [
+      ['querystring', req.query],
+      ['params', req.params],
+      ['body', req.body],
+    ];
+    for (const [where, obj] of parts) {
+      if (!obj || typeof obj !== 'object') continue;
+      for (const [k, v] of Object.entries(obj)) {
+        if (typeof v === 'number' && !Number.isFinite(v))
+          throw new AppError('BAD_REQUEST', `${where}/${k.slice(0, 100)} must be a finite number`);
+      }
     }
   });
   app.addHook('onSend', async (_req, reply, payload) => {
