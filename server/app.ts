@@ -89,10 +89,13 @@ export function packageVersion(): string {
 }
 
 /** Logger settings: request lines without headers (no Authorization), to stderr. */
-export function loggerOptions(level: string): FastifyServerOptions['logger'] {
+export function loggerOptions(
+  level: string,
+  stream: NodeJS.WritableStream = process.stderr,
+): FastifyServerOptions['logger'] {
   return {
     level,
-    stream: process.stderr,
+    stream,
     redact: {
       paths: ['req.headers.authorization', 'headers.authorization', 'authorization'],
       censor: '[redacted]',
