@@ -42,7 +42,7 @@ describe('permgraph analyze (AWS)', () => {
     expect(JSON.parse(forced.stdout).derived[0]).toMatchObject({
       provider: 'aws',
       edges: aws?.edges,
-      tierZero: 12,
+      tierZero: 11,
     });
 
     const table = runCli(['analyze'], env);
