@@ -1,11 +1,20 @@
 #!/usr/bin/env node
 /** The permgraph command: thin; it calls the pipeline, the server and the query registry. */
 import { Command, CommanderError } from 'commander';
+import { registerAnalyze } from './commands/analyze.js';
+import { registerCollect } from './commands/collect.js';
 import { registerDemo } from './commands/demo.js';
+import { registerFindings } from './commands/findings.js';
+import { registerGenerate } from './commands/generate.js';
 import { registerImport } from './commands/import.js';
 import { registerNeo4j } from './commands/neo4j.js';
+import { registerPaths } from './commands/paths.js';
+import { registerQuery } from './commands/query.js';
 import { registerReset } from './commands/reset.js';
+import { registerScan } from './commands/scan.js';
+import { registerServe } from './commands/serve.js';
 import { registerStats } from './commands/stats.js';
+import { registerToken } from './commands/token.js';
 import { ExitCode, reportError } from './context.js';
 import './providers.js';
 
@@ -33,8 +42,17 @@ export function buildProgram(): Command {
   registerDemo(program, run);
   registerNeo4j(program, run);
   registerImport(program, run);
+  registerCollect(program, run);
   registerStats(program, run);
+  registerAnalyze(program, run);
   registerReset(program, run);
+  registerPaths(program, run);
+  registerQuery(program, run);
+  registerFindings(program, run);
+  registerScan(program, run);
+  registerServe(program, run);
+  registerToken(program, run);
+  registerGenerate(program, run);
   return program;
 }
 

@@ -2,7 +2,7 @@
  * Stage order and the provider registry. A provider adds entries here (input formats it can
  * import, its derive pass); nothing downstream branches on the provider.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { dataRoot } from '../cypher/db/config.js';
 import type { Graph } from '../cypher/db/graph.js';
@@ -24,6 +24,8 @@ export interface InputFormat {
   description: string;
   /** Looks at the first 64 KiB of the file. */
   detect(head: string): boolean;
+  /** Recognises a directory input (e.g. a collection directory); optional. */
+  detectDirectory?(dir: string): boolean;
   /** Converts every file of this format (given together, e.g. several accounts) into snapshots. */
   toSnapshots(files: string[], ctx: ImportContext): Promise<ConvertResult>;
 }
@@ -84,7 +86,24 @@ function readHead(file: string): string {
 
 export type DetectedFormat = { kind: 'snapshot' } | { kind: 'format'; format: InputFormat };
 
+function isDirectory(file: string): boolean {
+  try {
+    return statSync(file).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 export function detectFormat(file: string): DetectedFormat {
+  if (isDirectory(file)) {
+    for (const mod of registry) {
+      for (const format of mod.formats) if (format.detectDirectory?.(file)) return { kind: 'format', format };
+    }
+    throw new AppError(
+      'INPUT_UNRECOGNIZED',
+      `${file}: a directory that no provider recognises as a collection`,
+    );
+  }
   if (file.endsWith('.gz')) return { kind: 'snapshot' };
   const head = readHead(file);
   for (const mod of registry) {

@@ -41,6 +41,18 @@ export const MetaProps: Record<MetaLabel, PropMap> = {
     gapCount: { type: 'int', description: 'Gaps reported by the collector' },
     findingsNew: { type: 'int', description: 'New findings' },
     findingsResolved: { type: 'int', description: 'Resolved findings' },
+    kind: { type: 'string', description: 'load (one snapshot) or analysis (a permgraph scan / analyze run)' },
+    inputs: { type: 'string[]', description: 'Input files of an analysis scan' },
+    previousScan: { type: 'string', description: 'Analysis scan this one was diffed against' },
+    fingerprints: { type: 'string[]', description: 'Fingerprints of the findings the analysis reported' },
+    findingsTotal: { type: 'int', description: 'Findings reported by the analysis' },
+    findingsUnchanged: { type: 'int', description: 'Findings reported by this and the previous scan' },
+    newHighRisk: { type: 'int', description: 'New findings at high or critical severity' },
+    lookbackDays: { type: 'int', description: 'Usage lookback window of the analysis' },
+    queries: { type: 'string[]', description: 'Saved queries the analysis ran' },
+    queryErrors: { type: 'json', description: 'Saved queries that failed [{id, message}]' },
+    analyzeMs: { type: 'int', description: 'Analysis duration' },
+    diffMs: { type: 'int', description: 'Diff duration' },
   },
   PGScope: {
     id: { type: 'string', description: 'Scope key, e.g. aws:123456789012' },
@@ -63,10 +75,17 @@ export const MetaProps: Record<MetaLabel, PropMap> = {
     evidence: { type: 'json', description: 'Path or rows' },
     firstSeenScan: { type: 'string', description: 'Scan that first reported it' },
     lastSeenScan: { type: 'string', description: 'Scan that last reported it' },
-    status: { type: 'string', description: 'open or resolved' },
+    status: { type: 'string', description: 'new (first reported by the latest scan), open or resolved' },
     resolvedScan: { type: 'string', description: 'Scan that no longer reported it' },
     firstSeen: { type: 'datetime', description: 'First reported' },
     lastSeen: { type: 'datetime', description: 'Last reported' },
+    category: { type: 'string', description: 'Category of the saved query' },
+    severityRank: { type: 'int', description: 'critical 4, high 3, medium 2, low 1, info 0 (sorting)' },
+    targetId: {
+      type: 'string',
+      description: 'Second node of the risk (path end, trusted principal), if any',
+    },
+    path: { type: 'string[]', description: 'Node ids of the path, for path findings' },
   },
   PGToken: {
     id: { type: 'string', description: 'Token id (public part)' },
@@ -215,6 +234,10 @@ export function schemaStatements(): string[] {
     `CREATE INDEX entity_account IF NOT EXISTS FOR (n:${Ontology.Entity}) ON (n.account)`,
     `CREATE INDEX entity_stub IF NOT EXISTS FOR (n:${Ontology.Entity}) ON (n.stub)`,
     `CREATE INDEX pgfinding_status IF NOT EXISTS FOR (n:${MetaLabel.Finding}) ON (n.status)`,
+    `CREATE INDEX pgfinding_query IF NOT EXISTS FOR (n:${MetaLabel.Finding}) ON (n.queryId)`,
+    `CREATE INDEX pgfinding_subject IF NOT EXISTS FOR (n:${MetaLabel.Finding}) ON (n.subjectId)`,
+    `CREATE INDEX pgscan_kind IF NOT EXISTS FOR (n:${MetaLabel.Scan}) ON (n.kind)`,
+    `CREATE INDEX entity_pci IF NOT EXISTS FOR (n:${Ontology.Entity}) ON (n.pci)`,
   ];
 }
 

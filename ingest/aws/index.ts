@@ -3,8 +3,11 @@
  * pipeline by cli/providers.ts; nothing downstream branches on the provider.
  */
 import type { ProviderModule } from '../pipeline.js';
+import { deriveAwsGraph } from './derive/index.js';
+import { authDetailsFormat, collectionFormat } from './import/index.js';
 
 export const awsProvider: ProviderModule = {
   provider: 'aws',
-  formats: [],
+  formats: [collectionFormat, authDetailsFormat],
+  derive: (graph, opts) => deriveAwsGraph(graph, opts),
 };

@@ -1,0 +1,212 @@
+/** The Markdown form of a bench result (the JSON is the source of truth). */
+import type { BenchResult } from './run.js';
+
+const s = (ms: number | null | undefined) =>
+  ms === null || ms === undefined ? 'n/a' : `${(ms / 1000).toFixed(1)} s`;
+const n = (v: number | null | undefined) =>
+  v === null || v === undefined ? 'n/a' : v.toLocaleString('en-US');
+const mib = (b: number | null | undefined) => (b ? `${(b / 1048576).toFixed(0)} MiB` : 'n/a');
+
+function table(head: string[], rows: (string | number)[][]): string {
+  return [
+    `| ${head.join(' | ')} |`,
+    `|${head.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+    '',
+  ].join('\n');
+}
+
+export function renderMarkdown(r: BenchResult): string {
+  const out: string[] = [];
+  out.push(`# permgraph bench, size ${r.size}, seed ${r.seed}`, '');
+  out.push(
+    `${r.startedAt} · ${r.machine.cpus} CPUs (${r.machine.cpuModel}), ${(r.machine.memBytes / 1024 ** 3).toFixed(0)} GiB, ${r.machine.platform} · ` +
+      `Node ${r.versions.node}, Neo4j ${r.versions.neo4j} (heap ${r.memory.neo4jHeap}, page cache ${r.memory.neo4jPageCache}), ` +
+      `permgraph ${r.versions.permgraph}, Cloudsplaining ${r.versions.cloudsplaining ?? 'n/a'}`,
+    '',
+  );
+  const e = r.estate;
+  out.push(
+    table(
+      [
+        'estate',
+        'accounts',
+        'principals',
+        'users',
+        'groups',
+        'roles',
+        'customer policies',
+        'planted paths',
+        'size on disk',
+        'generated in',
+      ],
+      [
+        [
+          `${r.size}-${r.seed}`,
+          n(e.accounts),
+          n(e.principals),
+          n(e.counts.users),
+          n(e.counts.groups),
+          n(e.counts.roles),
+          n(e.counts.customerPolicies),
+          n(e.plantedPaths),
+          mib(e.bytes),
+          e.cached ? 'cached' : s(e.generateMs),
+        ],
+      ],
+    ),
+  );
+  const c = r.ceiling && 'rowsPerSec' in r.ceiling ? r.ceiling : null;
+  out.push('## Load: ours vs. the bulk-import ceiling', '');
+  out.push(
+    table(
+      ['', 'node rows', 'rel rows', 'node rows/s', 'rel rows/s', 'all rows/s', 'time'],
+      [
+        [
+          'permgraph loader (Bolt UNWIND batches)',
+          n(r.load.nodeRows),
+          n(r.load.relRows),
+          n(r.load.nodeRowsPerSec),
+          n(r.load.relRowsPerSec),
+          n(r.load.rowsPerSec),
+          `${s(r.load.writeMs)} write (+ ${s(r.load.convertMs)} convert)`,
+        ],
+        c
+          ? [
+              'neo4j-admin database import full',
+              n(c.nodeRows),
+              n(c.relRows),
+              n(c.nodeRowsPerSec),
+              n(c.relRowsPerSec),
+              n(c.rowsPerSec),
+              `${s(c.importMs ?? c.wallMs)} (wall ${s(c.wallMs)}, CSV ${s(c.csvMs)})`,
+            ]
+          : [
+              'neo4j-admin database import full',
+              r.ceiling && 'error' in r.ceiling ? `error: ${r.ceiling.error.slice(0, 200)}` : 'skipped',
+              '',
+              '',
+              '',
+              '',
+              '',
+            ],
+        ['ratio ours / ceiling', '', '', '', '', c ? `${(c.ratio * 100).toFixed(1)} %` : 'n/a', ''],
+      ],
+    ),
+  );
+  out.push('## Stages', '');
+  out.push(
+    table(
+      ['stage', 'time', 'detail'],
+      [
+        [
+          'import (convert + load)',
+          s(r.load.importMs),
+          `${r.load.snapshots} snapshot(s), ${n(r.load.usageRows)} usage rows`,
+        ],
+        [
+          'derive (deriveAll)',
+          r.derive.available ? s(r.derive.ms) : 'n/a',
+          r.derive.available
+            ? `${n(r.derive.edges)} derived edges, ${n(r.derive.tierZero)} tier-zero`
+            : 'no derive pass registered',
+        ],
+        [
+          'analyze (all queries)',
+          s(r.analyze.totalMs),
+          r.analyze.available ? `${n(r.analyze.findings)} findings` : (r.analyze.note ?? ''),
+        ],
+        ['end to end (import + derive + analyze)', s(r.scan.endToEndMs), ''],
+        ['re-scan, unchanged estate', s(r.scan.rescanMs), r.scan.rescanVia],
+        ['scan-to-scan diff', s(r.scan.diffMs), r.scan.diffNote ?? ''],
+        [
+          `tier-zero reachability (reverse BFS, <= ${r.tierZero.maxHops} hops)`,
+          s(r.tierZero.ms),
+          `${n(r.tierZero.tierZeroNodes)} tier-zero nodes, ${n(r.tierZero.principalsReaching)} principals reach one; planted found ${r.tierZero.plantedFound}/${r.tierZero.plantedTotal}`,
+        ],
+        ['graph after scan', '', `${n(r.graph.nodes)} nodes, ${n(r.graph.relationships)} relationships`],
+      ],
+    ),
+  );
+  if (r.analyze.queries.length > 0) {
+    out.push('## Analyze, per query', '');
+    out.push(
+      table(
+        ['query', 'time', 'rows'],
+        r.analyze.queries.map((q) => [
+          q.id,
+          s(q.ms),
+          q.error ? `error: ${q.error.slice(0, 120)}` : n(q.rows),
+        ]),
+      ),
+    );
+  }
+  out.push('## Peak memory (RSS)', '');
+  const phases = Object.entries(r.memory.peaksByPhase);
+  out.push(
+    table(
+      ['process', 'peak (VmHWM)', ...(phases[0] ? Object.keys(phases[0][1]) : [])],
+      [
+        [
+          'Node (bench process)',
+          mib(r.memory.nodePeakRssBytes),
+          ...Object.values(r.memory.peaksByPhase.node ?? {}).map(mib),
+        ],
+        [
+          'Neo4j',
+          mib(r.memory.neo4jPeakRssBytes),
+          ...Object.keys(r.memory.peaksByPhase.node ?? {}).map((k) => mib(r.memory.peaksByPhase.neo4j?.[k])),
+        ],
+      ],
+    ),
+  );
+  out.push('## Peer: Cloudsplaining on the same authorization-details files', '');
+  const p = r.peer && 'policiesWith' in r.peer ? r.peer : null;
+  if (p) {
+    out.push(
+      table(
+        ['', 'time', 'privilege escalation', 'resource exposure', 'data exfiltration', 'planted paths found'],
+        [
+          [
+            `Cloudsplaining ${p.version}`,
+            s(p.ms),
+            `${n(p.policiesWith.privilegeEscalation)} policies (${n(p.privilegeEscalationFindings)} findings), ${n(p.principalsWithPrivEsc)} principals`,
+            `${n(p.policiesWith.resourceExposure)} policies`,
+            `${n(p.policiesWith.dataExfiltration)} policies`,
+            `${p.plantedFlagged}/${p.plantedTotal} (starting principal flagged)`,
+          ],
+          [
+            'permgraph (import + derive + analyze)',
+            s(p.ours.ms),
+            `${n(p.ours.principalsReachingTierZero)} principals reach tier zero`,
+            'see analyze',
+            'see analyze',
+            `${p.ours.plantedFound}/${p.ours.plantedTotal} (reach tier zero)`,
+          ],
+        ],
+      ),
+    );
+  } else out.push(r.peer && 'error' in r.peer ? `Peer failed: ${r.peer.error}` : 'Peer skipped.', '');
+  const apiOrExplorer = (name: string, v: unknown) => {
+    const o = (v ?? {}) as { available?: boolean; error?: string; result?: unknown };
+    if (!o.available) return `${name}: not available${o.error ? ` (${o.error})` : ''}`;
+    if (o.error) return `${name}: error ${o.error}`;
+    return `${name}: \`${JSON.stringify(o.result).slice(0, 800)}\``;
+  };
+  out.push(
+    '## API and explorer',
+    '',
+    apiOrExplorer('API load', r.api),
+    '',
+    apiOrExplorer('Explorer', r.explorer),
+    '',
+  );
+  out.push('## Targets', '');
+  out.push(
+    table(
+      ['metric', 'target', 'value', 'met'],
+      r.targets.map((t) => [t.name, t.target, t.value, t.met === null ? '-' : t.met ? 'yes' : '**no**']),
+    ),
+  );
+  return out.join('\n');
+}

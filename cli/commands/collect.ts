@@ -1,0 +1,135 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import { dataRoot } from '../../cypher/db/config.js';
+import { AppError } from '../../cypher/errors.js';
+import { collectAws } from '../../ingest/aws/collect/index.js';
+import { importFiles } from '../../ingest/pipeline.js';
+import { withGraph } from '../context.js';
+import { log, printJson, table } from '../ui.js';
+
+interface CollectAwsCliOptions {
+  profile?: string;
+  region?: string[];
+  org?: boolean;
+  roleName: string;
+  out?: string;
+  endpointUrl?: string;
+  concurrency: number;
+  import: boolean;
+  json?: boolean;
+}
+
+const stamp = (d: Date) =>
+  d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+
+export function registerCollect(
+  program: Command,
+  run: (fn: () => Promise<number | void>, json?: boolean) => Promise<void>,
+): void {
+  const collect = program.command('collect').description('Read a cloud estate live with the official SDKs');
+  collect
+    .command('aws')
+    .description(
+      'Collect AWS IAM, organization, usage and resources into a directory (docs/aws-collection-layout.md), then import it',
+    )
+    .option('--profile <name>', 'AWS profile (default: the SDK credential chain)')
+    .option(
+      '--region <region>',
+      'region for the resource inventory (repeat or comma-separate; default AWS_REGION or us-east-1)',
+      (v: string, prev: string[] = []) => [
+        ...prev,
+        ...v
+          .split(',')
+          .map((r) => r.trim())
+          .filter(Boolean),
+      ],
+    )
+    .option('--org', 'collect the organization and every member account (run from the management account)')
+    .option(
+      '--role-name <name>',
+      'role assumed in each member account with --org',
+      'OrganizationAccountAccessRole',
+    )
+    .option('--out <dir>', 'collection directory (default <data dir>/collections/aws-<time>)')
+    .option('--endpoint-url <url>', 'send every AWS API call to this endpoint (tests, emulators)')
+    .option('--concurrency <n>', 'AWS API calls in flight at once', (v) => Number(v), 8)
+    .option('--no-import', 'only write the collection directory')
+    .option('--json', 'machine-readable output')
+    .action((o: CollectAwsCliOptions) =>
+      run(async () => {
+        if (!Number.isInteger(o.concurrency) || o.concurrency < 1 || o.concurrency > 64)
+          throw new AppError('USAGE', '--concurrency must be an integer between 1 and 64');
+        const now = new Date();
+        const out = o.out ?? path.join(dataRoot(), 'collections', `aws-${stamp(now)}`);
+        const regions = o.region ?? [process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1'];
+        const result = await collectAws({
+          out,
+          regions,
+          ...(o.profile ? { profile: o.profile } : {}),
+          org: Boolean(o.org),
+          roleName: o.roleName,
+          ...(o.endpointUrl ? { endpointUrl: o.endpointUrl } : {}),
+          concurrency: o.concurrency,
+          log: (m, f) => log.info(m, f),
+          now,
+        });
+        for (const a of result.accounts.filter((x) => !x.complete))
+          log.warn(
+            `aws:${a.id}: ${a.gaps} gap(s); the account is imported as partial (see ${path.join(result.out, 'gaps.json')})`,
+          );
+        if (
+          result.accounts.every(
+            (a) =>
+              a.gaps > 0 &&
+              result.gaps.some(
+                (g) => g.scope === `aws:${a.id}` && g.api === 'iam:GetAccountAuthorizationDetails',
+              ),
+          )
+        ) {
+          const denied = result.gaps.some((g) => g.reason === 'AccessDenied');
+          throw new AppError(
+            denied ? 'COLLECT_ACCESS_DENIED' : 'COLLECT_FAILED',
+            `No account could be read (iam:GetAccountAuthorizationDetails failed everywhere); see ${path.join(result.out, 'gaps.json')}`,
+          );
+        }
+        const imported = o.import
+          ? await withGraph({}, (graph) =>
+              importFiles(graph, [result.out], { log: (m, f) => log.info(m, f), now }),
+            )
+          : null;
+        if (o.json) {
+          printJson({ collection: result, import: imported });
+          return;
+        }
+        process.stdout.write(`Collection written to ${result.out} in ${(result.ms / 1000).toFixed(1)} s\n`);
+        process.stdout.write(
+          table(
+            result.accounts.map((a) => ({
+              account: a.id,
+              complete: a.complete ? 'yes' : 'no',
+              gaps: a.gaps,
+            })),
+          ),
+        );
+        if (imported) {
+          for (const w of imported.warnings) log.warn(w);
+          process.stdout.write(
+            table(
+              imported.loads.map((l) => ({
+                scan: l.scanId,
+                nodes: l.nodes,
+                edges: l.edges,
+                gaps: l.gaps,
+                seconds: (l.ms.total / 1000).toFixed(1),
+              })),
+            ),
+          );
+        } else {
+          process.stdout.write(`Import it later with: permgraph import ${result.out}\n`);
+        }
+      }, o.json),
+    );
+}

@@ -1,0 +1,133 @@
+/**
+ * Attack paths between two nodes, or from a node to tier zero, with every hop explained
+ * (technique, reason, the statements that grant it). Shortest paths over the traversable
+ * edge set, bounded hops (default 8), read-only.
+ */
+import neo4j, { isPath, type Path } from 'neo4j-driver';
+import type { Graph } from './db/graph.js';
+import { toPlain } from './db/graph.js';
+import { type GraphElements, toElements } from './elements.js';
+import { AppError } from './errors.js';
+import { runGuarded } from './guard.js';
+import { INLINE_INT_MAX } from './registry.js';
+import { EdgeSets, EdgeTypes, isEdgeType } from './schema/index.js';
+
+export interface Hop {
+  from: string;
+  to: string;
+  type: string;
+  technique?: string;
+  reason: string;
+  grantedBy?: unknown;
+  conditional: boolean;
+}
+
+export interface PathsResult {
+  paths: Array<{ length: number; nodes: string[]; hops: Hop[] }>;
+  elements: GraphElements;
+  ms: number;
+}
+
+export interface FindPathsOptions {
+  from: string;
+  to?: string;
+  toTierZero?: boolean;
+  maxHops?: number;
+  edgeTypes?: string[];
+  limit?: number;
+}
+
+export const DEFAULT_MAX_HOPS = 8;
+
+function parseJson(v: unknown): unknown {
+  if (typeof v !== 'string') return v ?? undefined;
+  try {
+    return JSON.parse(v);
+  } catch {
+    return v;
+  }
+}
+
+/** Hops of a driver path, explained from the relationship properties and the schema. */
+export function explainPath(p: Path): { nodes: string[]; hops: Hop[] } {
+  const idOf = (n: { properties: Record<string, unknown> }) => String(n.properties.id);
+  const nodes = [idOf(p.start)];
+  const hops: Hop[] = [];
+  for (const seg of p.segments) {
+    const r = seg.relationship;
+    const props = r.properties as Record<string, unknown>;
+    const from = idOf(seg.start);
+    const to = idOf(seg.end);
+    nodes.push(to);
+    const def = isEdgeType(r.type) ? EdgeTypes[r.type] : undefined;
+    const hop: Hop = {
+      from,
+      to,
+      type: r.type,
+      reason:
+        typeof props.reason === 'string' && props.reason
+          ? props.reason
+          : `${String(seg.start.properties.name ?? from)} -> ${String(seg.end.properties.name ?? to)}: ${def?.description ?? r.type}`,
+      conditional: props.conditional === true,
+    };
+    if (typeof props.technique === 'string') hop.technique = props.technique;
+    const granted = parseJson(props.grantedBy);
+    if (granted !== undefined) hop.grantedBy = toPlain(granted);
+    hops.push(hop);
+  }
+  return { nodes, hops };
+}
+
+export function validateEdgeTypes(types: string[]): string[] {
+  if (types.length === 0)
+    throw new AppError('BAD_REQUEST', 'edge types: give at least one relationship type');
+  for (const t of types) {
+    if (!isEdgeType(t))
+      throw new AppError('BAD_REQUEST', `edge type ${t} is not a relationship type of the schema`);
+  }
+  return types;
+}
+
+export async function findPaths(graph: Graph, opts: FindPathsOptions): Promise<PathsResult> {
+  const t0 = Date.now();
+  const maxHops = opts.maxHops ?? DEFAULT_MAX_HOPS;
+  if (!Number.isInteger(maxHops) || maxHops < 1 || maxHops > INLINE_INT_MAX) {
+    throw new AppError(
+      'BAD_REQUEST',
+      `maxHops ${String(opts.maxHops)} must be between 1 and ${INLINE_INT_MAX}`,
+    );
+  }
+  const limit = opts.limit ?? 25;
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+    throw new AppError('BAD_REQUEST', `limit ${String(opts.limit)} must be between 1 and 1000`);
+  }
+  if (!opts.to && !opts.toTierZero)
+    throw new AppError('BAD_REQUEST', 'give a target node (to) or toTierZero');
+  const types = validateEdgeTypes(opts.edgeTypes ?? [...EdgeSets.TRAVERSABLE]).join('|');
+  const ids = [opts.from, ...(opts.to ? [opts.to] : [])];
+  const found = await graph.read('MATCH (n:Entity) WHERE n.id IN $ids RETURN n.id AS id', { ids });
+  for (const id of ids) {
+    if (!found.some((r) => r.id === id))
+      throw new AppError('NOT_FOUND', `node ${id} does not exist in the graph`);
+  }
+  // Labels and types come from the schema only; ids and limits are parameters.
+  const cypher = opts.to
+    ? `MATCH (a:Entity {id: $from}), (b:Entity {id: $to})
+       MATCH p = ALL SHORTEST (a)-[:${types}]->{1,${maxHops}}(b)
+       RETURN p LIMIT $limit`
+    : `MATCH (a:Entity {id: $from})
+       MATCH p = ANY SHORTEST (a)-[:${types}]->{1,${maxHops}}(t:Entity WHERE t.tierZero = true)
+       RETURN p ORDER BY length(p), t.id LIMIT $limit`;
+  const res = await runGuarded(
+    graph,
+    cypher,
+    { from: opts.from, to: opts.to ?? null, limit: neo4j.int(limit) },
+    { keepRaw: true, rowLimit: limit },
+  );
+  const raw = (res.raw ?? []).map((r) => r.get('p')).filter(isPath) as Path[];
+  const paths = raw.map((p) => {
+    const { nodes, hops } = explainPath(p);
+    return { length: hops.length, nodes, hops };
+  });
+  return { paths, elements: toElements(raw), ms: Date.now() - t0 };
+}

@@ -1,0 +1,1023 @@
+/**
+ * The AWS derive pass over the model: effective access (CAN_ACCESS), assume-role edges,
+ * every modelled escalation technique, and tier-zero marks. Pure: snapshot in, edges out.
+ */
+import type { EdgeType } from '../../../cypher/schema/index.js';
+import type { DerivedEdge, TierZeroMark } from '../../load/derived.js';
+import type { PropValue, Snapshot } from '../../snapshot/types.js';
+import {
+  type ActionCatalog,
+  actionMatches,
+  type CatalogAction,
+  type ConditionContext,
+  compilePolicy,
+  type Decision,
+  evaluateRequest,
+  type Grant,
+  type NamedPolicy,
+  type PolicySet,
+  type RequestPrincipal,
+  type UndecidedCondition,
+} from '../policy/index.js';
+import {
+  type AwsModel,
+  accountOfArn,
+  accountRootId,
+  adminNodeId,
+  buildModel,
+  type Principal,
+} from './model.js';
+import { HIJACK_TECHNIQUES, PASSROLE_TECHNIQUES } from './techniques.js';
+
+export interface DeriveOutput {
+  edges: DerivedEdge[];
+  tierZero: TierZeroMark[];
+  /** Accounts whose synthetic AWSAdmin node must exist. */
+  adminAccounts: string[];
+  stats: Record<string, number>;
+}
+
+const ADMIN_POLICY = 'arn:aws:iam::aws:policy/AdministratorAccess';
+const CAP = 200;
+
+/** The outcome of "can P do all of these": conditional when any part is. */
+interface Ability {
+  conditional: boolean;
+  conditions: UndecidedCondition[];
+  grantedBy: Grant[];
+}
+
+function merge(parts: (Ability | Decision)[], extra: string[] = []): Ability {
+  const conditions = parts.flatMap((p) => p.conditions);
+  for (const e of extra) conditions.push({ operator: 'Precondition', key: 'inventory', values: e });
+  const seen = new Set<string>();
+  const grantedBy: Grant[] = [];
+  for (const g of parts.flatMap((p) => p.grantedBy)) {
+    const k = `${g.policy}|${g.statement}|${g.action}`;
+    if (!seen.has(k)) {
+      seen.add(k);
+      grantedBy.push(g);
+    }
+  }
+  return { conditional: conditions.length > 0, conditions: conditions.slice(0, 20), grantedBy };
+}
+
+export class AwsEvaluator {
+  private readonly ctxCache = new Map<string, ConditionContext>();
+  constructor(
+    readonly model: AwsModel,
+    readonly now: Date,
+  ) {}
+
+  requestPrincipal(p: Principal): RequestPrincipal {
+    const name = p.id.split('/').pop() ?? p.id;
+    return p.type === 'role'
+      ? {
+          arn: p.id,
+          type: 'role',
+          account: p.account,
+          sessionArn: `arn:aws:sts::${p.account}:assumed-role/${name}`,
+        }
+      : { arn: p.id, type: 'user', account: p.account };
+  }
+
+  /** What is known about the request context of P's calls; everything else is undecided. */
+  context(p: Principal, extra: Record<string, string | string[] | null> = {}): ConditionContext {
+    const key = p.id;
+    let base = this.ctxCache.get(key);
+    if (!base) {
+      const values: Record<string, string | string[] | null> = {
+        'aws:principalarn': p.id,
+        'aws:principalaccount': p.account,
+        'aws:principaltype': p.type === 'user' ? 'User' : 'AssumedRole',
+        'aws:currenttime': this.now.toISOString(),
+        'aws:epochtime': String(Math.floor(this.now.getTime() / 1000)),
+        'aws:principalisawsservice': 'false',
+      };
+      if (p.type === 'user') values['aws:username'] = p.node.name ?? p.id.split('/').pop() ?? null;
+      const orgId = this.model.org.get(p.account)?.orgId ?? p.node.tenant ?? null;
+      if (orgId) values['aws:principalorgid'] = orgId;
+      for (const [k, v] of Object.entries(p.tags)) values[`aws:principaltag/${k.toLowerCase()}`] = v;
+      values['aws:principaltagkeys'] = Object.keys(p.tags);
+      base = { values, missing: 'unknown', absentPrefixes: ['aws:principaltag/'] };
+      this.ctxCache.set(key, base);
+    }
+    if (Object.keys(extra).length === 0) return base;
+    const values = { ...base.values };
+    for (const [k, v] of Object.entries(extra)) values[k.toLowerCase()] = v;
+    return { ...base, values };
+  }
+
+  policySet(p: Principal, resourcePolicy?: NamedPolicy | null, resourceAccount?: string | null): PolicySet {
+    const chain = this.model.org.get(p.account);
+    const resChain = resourceAccount ? this.model.org.get(resourceAccount) : undefined;
+    return {
+      identity: p.policies,
+      boundary: p.boundary,
+      scps: chain?.scps ?? [],
+      rcps: resChain && !resChain.management ? resChain.rcps : [],
+      resource: resourcePolicy ?? null,
+    };
+  }
+
+  scpExempt(p: Principal): boolean {
+    return Boolean(this.model.org.get(p.account)?.management) || Boolean(p.node.props?.serviceLinked);
+  }
+
+  /** Can P call `action` on `resource` (a concrete ARN, or `*`: a name P picks)? */
+  can(
+    p: Principal,
+    action: string,
+    resource: string,
+    opts: {
+      context?: Record<string, string | string[] | null>;
+      resourcePolicy?: NamedPolicy | null;
+      resourceAccount?: string | null;
+      trust?: boolean;
+    } = {},
+  ): Decision {
+    const resourceAccount =
+      opts.resourceAccount ?? (resource === '*' ? p.account : (accountOfArn(resource) ?? p.account));
+    const set = this.policySet(p, opts.resourcePolicy, resourceAccount);
+    if (opts.trust) set.resourceRequired = true;
+    return evaluateRequest(
+      {
+        principal: this.requestPrincipal(p),
+        action,
+        resource,
+        resourceAccount,
+        resourceIsPattern: resource.includes('*'),
+        context: this.context(p, opts.context),
+      },
+      set,
+      { scpExempt: this.scpExempt(p) },
+    );
+  }
+
+  /** All of `actions` on `resource`; undefined if any is denied. */
+  canAll(
+    p: Principal,
+    actions: string[],
+    resource: string,
+    opts: Parameters<AwsEvaluator['can']>[3] = {},
+  ): Decision[] | undefined {
+    const out: Decision[] = [];
+    for (const a of actions) {
+      const d = this.can(p, a, resource, opts);
+      if (d.decision !== 'Allowed') return undefined;
+      out.push(d);
+    }
+    return out;
+  }
+}
+
+/** Candidate actions of P: what its Allow statements could grant (before any cap). */
+function candidateActions(
+  p: Principal,
+  catalog: ActionCatalog,
+): Map<string, { a: CatalogAction; resources: string[] }> {
+  const out = new Map<string, { a: CatalogAction; resources: string[] }>();
+  for (const pol of p.policies) {
+    for (const s of compilePolicy(pol)) {
+      if (s.effect !== 'Allow') continue;
+      let acts: readonly CatalogAction[];
+      if (s.actions) acts = s.actions.flatMap((x) => catalog.expand(x));
+      else if (s.notActions) {
+        const excluded = new Set(s.notActions.flatMap((x) => catalog.expand(x)).map((a) => a.full));
+        acts = catalog.all.filter((a) => !excluded.has(a.full));
+      } else continue;
+      const res = (s.resources ?? ['*']).map((r) => (r.includes('${') ? '*' : r));
+      for (const a of acts) {
+        const e = out.get(a.full);
+        if (!e) out.set(a.full, { a, resources: res });
+        else if (e.resources !== res) e.resources = [...new Set([...e.resources, ...res])];
+      }
+    }
+  }
+  return out;
+}
+
+interface AccessRow {
+  service: string;
+  actions: CatalogAction[];
+  resources: Set<string>;
+  allResources: boolean;
+  conditional: boolean;
+  conditions: UndecidedCondition[];
+  grants: Map<string, Grant>;
+}
+
+export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date()): DeriveOutput {
+  const model = buildModel(snap);
+  const ev = new AwsEvaluator(model, now);
+  const edges: DerivedEdge[] = [];
+  const tierZero = new Map<string, string>();
+  const stats: Record<string, number> = {};
+  const count = (k: string) => {
+    stats[k] = (stats[k] ?? 0) + 1;
+  };
+  const adminIds = new Set([...model.accounts].map(adminNodeId));
+  const exists = (id: string) => model.nodes.has(id) || adminIds.has(id);
+  const emit = (
+    type: EdgeType,
+    source: string,
+    target: string,
+    key: string,
+    props: Record<string, PropValue>,
+  ) => {
+    if (!exists(source) || !exists(target)) return;
+    edges.push({ type, source, target, key, props });
+    count(type);
+  };
+  const explain = (
+    technique: string,
+    reason: string,
+    ab: Ability,
+    extra: Record<string, PropValue> = {},
+  ): Record<string, PropValue> => ({
+    technique,
+    reason,
+    grantedBy: ab.grantedBy.slice(0, 20) as unknown as PropValue,
+    conditional: ab.conditional,
+    conditions: ab.conditional ? (ab.conditions as unknown as PropValue) : null,
+    ...extra,
+  });
+
+  const adminAccounts = [...model.accounts].sort();
+  for (const acct of adminAccounts)
+    tierZero.set(adminNodeId(acct), 'aws-admin-node: administrator of the account');
+  for (const acct of adminAccounts)
+    if (exists(accountRootId(acct)))
+      tierZero.set(accountRootId(acct), 'aws-account-root: the account root user');
+  for (const [acct, chain] of model.org)
+    if (chain.management && exists(accountRootId(acct)))
+      tierZero.set(accountRootId(acct), 'aws-org-management: organization management account');
+
+  // ---------------------------------------------------------------- effective access + tier zero
+  const iamActions = catalog.byService.get('iam') ?? [];
+  const admins = new Set<string>();
+  // Principals with the same policies, boundary and account share their effective access,
+  // unless a policy reads principal-specific context (conditions, policy variables).
+  const accessCache = new Map<string, { rows: Map<string, AccessRow>; granted: number; iamStar: number }>();
+  const personal = (p: Principal) =>
+    [
+      ...p.policies,
+      ...(p.boundary ? [p.boundary] : []),
+      ...(model.org.get(p.account)?.scps.flat() ?? []),
+    ].some((x) => {
+      const t = JSON.stringify(x.document ?? null);
+      return t.includes('Condition') || t.includes('${');
+    });
+  for (const p of model.principals.values()) {
+    const cacheKey = personal(p)
+      ? null
+      : JSON.stringify([p.account, p.type, p.boundary?.id ?? null, p.policies.map((x) => x.id).sort()]);
+    const cached = cacheKey ? accessCache.get(cacheKey) : undefined;
+    const rows = cached?.rows ?? new Map<string, AccessRow>();
+    let granted = cached?.granted ?? 0;
+    let iamStar = cached?.iamStar ?? 0;
+    const cands = cached ? new Map() : candidateActions(p, catalog);
+    // Actions matched by the same statements get the same decision: evaluate once per signature.
+    const stmts = [
+      ...p.policies,
+      ...(p.boundary ? [p.boundary] : []),
+      ...(model.org.get(p.account)?.scps.flat() ?? []),
+    ].flatMap((x) => compilePolicy(x));
+    const bySignature = new Map<string, Decision>();
+    for (const { a, resources } of cands.values()) {
+      let row: AccessRow | undefined;
+      let sig = '';
+      for (let i = 0; i < stmts.length; i++) {
+        const st = stmts[i]!;
+        const hit = st.actions
+          ? actionMatches(st.actions, a.full)
+          : st.notActions
+            ? !actionMatches(st.notActions, a.full)
+            : false;
+        if (hit) sig += `${i},`;
+      }
+      for (const r of resources) {
+        const sk = `${sig}|${r}`;
+        let d = bySignature.get(sk);
+        if (!d) {
+          d = ev.can(p, a.full, r, { resourceAccount: p.account });
+          bySignature.set(sk, d);
+        }
+        if (d.decision !== 'Allowed') continue;
+        if (!row) {
+          row = rows.get(a.service);
+          if (!row) {
+            row = {
+              service: a.service,
+              actions: [],
+              resources: new Set(),
+              allResources: false,
+              conditional: false,
+              conditions: [],
+              grants: new Map(),
+            };
+            rows.set(a.service, row);
+          }
+          row.actions.push(a);
+          granted += 1;
+          if (a.service === 'iam' && r === '*' && !d.conditional) iamStar += 1;
+        }
+        row.resources.add(r);
+        if (r === '*') row.allResources = true;
+        if (d.conditional) {
+          row.conditional = true;
+          if (row.conditions.length < 10)
+            row.conditions.push(...d.conditions.slice(0, 10 - row.conditions.length));
+        }
+        for (const g of d.grantedBy) row.grants.set(`${g.policy}|${g.statement}`, { ...g, action: a.full });
+      }
+    }
+    if (cacheKey && !cached) accessCache.set(cacheKey, { rows, granted, iamStar });
+    const isAdmin = granted >= catalog.size * 0.9 && iamStar === iamActions.length;
+    const isIamStar = iamActions.length > 0 && iamStar === iamActions.length;
+    if (isAdmin) {
+      admins.add(p.id);
+      tierZero.set(p.id, 'aws-admin-star: effective "*" on "*"');
+    } else if (isIamStar) {
+      admins.add(p.id);
+      tierZero.set(p.id, 'aws-iam-star: effective "iam:*" on "*" (one hop short of admin)');
+    }
+    const svcUsage = model.serviceUsage.get(p.id);
+    const actUsage = model.actionUsage.get(p.id) ?? {};
+    const usedKeys = Object.entries(actUsage)
+      .filter(([, v]) => Boolean(v))
+      .map(([k]) => catalog.get(k)?.full ?? k);
+    const usedOf = (acts: CatalogAction[]) => {
+      if (usedKeys.length === 0) return [];
+      const names = new Set(acts.map((a) => a.full));
+      return usedKeys.filter((k) => names.has(k));
+    };
+    const target = accountRootId(p.account);
+    const accessProps = (rs: AccessRow[], service: string): Record<string, PropValue> => {
+      const acts = rs.flatMap((r) => r.actions);
+      const high = acts.filter((a) => catalog.isHighRisk(a));
+      const levels = [...new Set(acts.flatMap((a) => a.accessLevels))].sort();
+      const resources = [...new Set(rs.flatMap((r) => [...r.resources]))];
+      const lastUsed =
+        service === '*'
+          ? (Object.values(svcUsage ?? {})
+              .filter((v): v is string => Boolean(v))
+              .sort()
+              .pop() ?? null)
+          : (svcUsage?.[service] ?? null);
+      const conditions = rs.flatMap((r) => r.conditions).slice(0, 10);
+      return {
+        service,
+        actions: acts.slice(0, CAP).map((a) => a.full),
+        actionCount: acts.length,
+        highRiskActions: high.slice(0, CAP).map((a) => a.full),
+        highRiskCount: high.length,
+        usedActions: usedOf(acts).slice(0, CAP),
+        resources: resources.slice(0, 50),
+        allResources: rs.some((r) => r.allResources),
+        accessLevels: levels,
+        usageKnown: svcUsage !== undefined,
+        lastUsed,
+        conditional: rs.some((r) => r.conditional),
+        conditions: conditions.length > 0 ? (conditions as unknown as PropValue) : null,
+        grantedBy: [...new Map(rs.flatMap((r) => [...r.grants.entries()])).values()].slice(
+          0,
+          20,
+        ) as unknown as PropValue,
+        crossAccount: false,
+      };
+    };
+    if (isAdmin) {
+      emit('CAN_ACCESS', p.id, target, '*', accessProps([...rows.values()], '*'));
+    } else {
+      for (const row of rows.values())
+        emit('CAN_ACCESS', p.id, target, row.service, accessProps([row], row.service));
+    }
+  }
+
+  // Groups whose policies alone make every member an administrator.
+  for (const [gid, g] of model.groups) {
+    const acct = g.node.account;
+    if (!acct || g.policies.length === 0) continue;
+    const pseudo: Principal = {
+      node: g.node,
+      id: gid,
+      type: 'user',
+      account: acct,
+      policies: g.policies,
+      managedPolicies: [],
+      groups: [],
+      boundary: null,
+      trust: null,
+      tags: {},
+    };
+    const key = [
+      'iam:AttachRolePolicy',
+      'iam:PutUserPolicy',
+      'iam:CreatePolicyVersion',
+      'iam:PassRole',
+      'iam:CreateAccessKey',
+      'iam:UpdateAssumeRolePolicy',
+      'sts:AssumeRole',
+      'ec2:RunInstances',
+      's3:GetObject',
+    ];
+    if (
+      key.every((a) => {
+        const d = ev.can(pseudo, a, '*');
+        return d.decision === 'Allowed' && !d.conditional;
+      })
+    )
+      tierZero.set(gid, 'aws-admin-star: the group policies grant effective "*" on "*" to every member');
+  }
+
+  // ---------------------------------------------------------------- assume role (sts-001)
+  const principalsByAccount = new Map<string, Principal[]>();
+  for (const p of model.principals.values()) {
+    const l = principalsByAccount.get(p.account) ?? [];
+    l.push(p);
+    principalsByAccount.set(p.account, l);
+  }
+  const assumable = new Map<string, Map<string, Ability>>(); // role → principal → ability
+  for (const r of model.principals.values()) {
+    if (r.type !== 'role' || !r.trust) continue;
+    const trust: NamedPolicy = { id: `${r.id}#trust`, document: r.trust };
+    const named = new Set<string>();
+    const accountsNamed = new Set<string>();
+    let anyone = false;
+    const services = new Set<string>();
+    const federated = new Set<string>();
+    for (const s of compilePolicy(trust)) {
+      if (s.effect !== 'Allow' || !s.principal) continue;
+      if (s.principal === '*') {
+        anyone = true;
+        continue;
+      }
+      if (typeof s.principal !== 'object') continue;
+      for (const [k, raw] of Object.entries(s.principal as Record<string, unknown>)) {
+        const vals = (Array.isArray(raw) ? raw : [raw]).map(String);
+        for (const v of vals) {
+          if (k === 'AWS') {
+            if (v === '*') anyone = true;
+            else if (/^\d{12}$/.test(v)) accountsNamed.add(v);
+            else if (/^arn:aws[\w-]*:iam::\d{12}:root$/.test(v)) accountsNamed.add(accountOfArn(v) as string);
+            else named.add(v);
+          } else if (k === 'Service') services.add(v);
+          else if (k === 'Federated') federated.add(v);
+        }
+      }
+    }
+    const candidates = new Set<Principal>();
+    for (const id of named) {
+      const p = model.principals.get(id);
+      if (p) candidates.add(p);
+    }
+    for (const acct of accountsNamed) for (const p of principalsByAccount.get(acct) ?? []) candidates.add(p);
+    if (anyone) for (const p of model.principals.values()) candidates.add(p);
+    const can = new Map<string, Ability>();
+    for (const p of candidates) {
+      if (p.id === r.id) continue;
+      const d = ev.can(p, 'sts:AssumeRole', r.id, {
+        resourcePolicy: trust,
+        resourceAccount: r.account,
+        trust: true,
+      });
+      if (d.decision !== 'Allowed') continue;
+      const ab = merge([d]);
+      can.set(p.id, ab);
+      const cross = p.account !== r.account;
+      emit(
+        'AWS_ASSUME_ROLE',
+        p.id,
+        r.id,
+        'sts-001',
+        explain(
+          'sts-001',
+          `can assume ${r.node.name ?? r.id}${cross ? ' (cross-account)' : ''}: trust admits it and sts:AssumeRole is allowed`,
+          ab,
+          {
+            via: null,
+          },
+        ),
+      );
+    }
+    assumable.set(r.id, can);
+    // Principals outside the collected accounts: their account root, named ARNs, anyone.
+    const trustOnly = (who: RequestPrincipal, source: string, label: string) => {
+      // The trust policy alone decides for principals whose own policies are not collected.
+      const d = evaluateRequest(
+        {
+          principal: who,
+          action: who.type === 'federated' ? 'sts:AssumeRoleWithWebIdentity' : 'sts:AssumeRole',
+          resource: r.id,
+          resourceAccount: who.account,
+          context: { values: {}, missing: 'unknown' },
+        },
+        { identity: [], resource: trust, resourceRequired: true },
+      );
+      if (d.decision !== 'Allowed' && who.type === 'federated') {
+        const saml = evaluateRequest(
+          {
+            principal: who,
+            action: 'sts:AssumeRoleWithSAML',
+            resource: r.id,
+            resourceAccount: who.account,
+            context: { values: {}, missing: 'unknown' },
+          },
+          { identity: [], resource: trust, resourceRequired: true },
+        );
+        if (saml.decision === 'Allowed') Object.assign(d, saml);
+      }
+      if (d.decision !== 'Allowed') return;
+      emit(
+        'AWS_ASSUME_ROLE',
+        source,
+        r.id,
+        'sts-001',
+        explain('sts-001', `${label} is admitted by the trust policy of ${r.node.name ?? r.id}`, merge([d]), {
+          via: null,
+        }),
+      );
+    };
+    for (const acct of accountsNamed)
+      if (!model.accounts.has(acct))
+        trustOnly(
+          { arn: accountRootId(acct), type: 'root', account: acct },
+          accountRootId(acct),
+          `account ${acct}`,
+        );
+    for (const id of named)
+      if (!model.principals.has(id) && exists(id))
+        trustOnly({ arn: id, type: 'root', account: accountOfArn(id) ?? r.account }, id, id);
+    for (const svc of services)
+      if (exists(svc)) trustOnly({ arn: svc, type: 'service', account: r.account }, svc, svc);
+    for (const f of federated)
+      if (exists(f)) trustOnly({ arn: f, type: 'federated', account: r.account }, f, f);
+    if (anyone && exists('*')) trustOnly({ arn: '*', type: 'root', account: r.account }, '*', 'anyone');
+
+    // Organization-trusted roles: a member role that trusts the management account.
+    for (const acct of [...accountsNamed, ...[...named].map((n) => accountOfArn(n) ?? '')]) {
+      if (acct && model.org.get(acct)?.management && acct !== r.account)
+        tierZero.set(r.id, `aws-org-trusted-role: trusts the organization management account ${acct}`);
+    }
+  }
+
+  // ---------------------------------------------------------------- escalation techniques
+  const rolesByAccount = new Map<string, Principal[]>();
+  const usersByAccount = new Map<string, Principal[]>();
+  for (const p of model.principals.values()) {
+    const m = p.type === 'role' ? rolesByAccount : usersByAccount;
+    const l = m.get(p.account) ?? [];
+    l.push(p);
+    m.set(p.account, l);
+  }
+  // The gain of a write to X's policies is admin only when X's boundary does not cap it.
+  const uncapped = (x: Principal): boolean => {
+    if (!x.boundary) return true;
+    const set: PolicySet = { identity: [x.boundary] };
+    return ['iam:AttachRolePolicy', 'ec2:RunInstances', 's3:GetObject', 'lambda:CreateFunction'].every(
+      (a) =>
+        evaluateRequest(
+          {
+            principal: { arn: x.id, type: x.type, account: x.account },
+            action: a,
+            resource: '*',
+            resourceAccount: x.account,
+            context: { values: {}, missing: 'unknown' },
+          },
+          set,
+        ).decision === 'Allowed',
+    );
+  };
+  const adminCtx = { 'iam:policyarn': ADMIN_POLICY };
+  const trustsService = (r: Principal, services: string[]): Ability | undefined => {
+    if (!r.trust) return undefined;
+    for (const svc of services) {
+      const d = evaluateRequest(
+        {
+          principal: { arn: svc, type: 'service', account: r.account },
+          action: 'sts:AssumeRole',
+          resource: r.id,
+          resourceAccount: r.account,
+          context: { values: {}, missing: 'unknown' },
+        },
+        { identity: [], resource: { id: `${r.id}#trust`, document: r.trust }, resourceRequired: true },
+      );
+      if (d.decision === 'Allowed') return merge([d]);
+    }
+    return undefined;
+  };
+  /** Cheap pre-check: some Allow statement of P's identity policies names each action. */
+  const hasAction = (p: Principal, actions: string[]) =>
+    actions.every((a) =>
+      p.policies.some((pol) =>
+        compilePolicy(pol).some(
+          (st) =>
+            st.effect === 'Allow' &&
+            (st.actions
+              ? actionMatches(st.actions, a)
+              : st.notActions
+                ? !actionMatches(st.notActions, a)
+                : false),
+        ),
+      ),
+    );
+
+  for (const p of model.principals.values()) {
+    if (admins.has(p.id)) continue;
+    const cands = p;
+    if (!p.policies.some((pol) => compilePolicy(pol).some((st) => st.effect === 'Allow'))) continue;
+    const admin = adminNodeId(p.account);
+    const name = p.node.name ?? p.id;
+    const self = (
+      technique: string,
+      type: EdgeType,
+      action: string,
+      resource: string,
+      via: string | null,
+      reason: string,
+      ctx = {},
+    ) => {
+      if (!hasAction(cands, [action])) return;
+      const d = ev.can(p, action, resource, { context: ctx });
+      if (d.decision !== 'Allowed') return;
+      emit(type, p.id, admin, `${technique}|${via ?? ''}`, explain(technique, reason, merge([d]), { via }));
+    };
+    // Self-escalation.
+    if (uncapped(p)) {
+      for (const m of p.managedPolicies) {
+        const pol = model.policies.get(m.id);
+        if (!pol || pol.node.props?.awsManaged || m.id.startsWith('arn:aws:iam::aws:')) continue;
+        self(
+          'iam-001',
+          'AWS_EDIT_POLICY',
+          'iam:CreatePolicyVersion',
+          m.id,
+          m.id,
+          `${name} can write a new default version of ${pol.node.name ?? m.id}, attached to itself`,
+        );
+        const versions = pol.node.props?.versions;
+        if (
+          Array.isArray(versions) &&
+          versions.some((v) => isAdminDocument((v as { document?: unknown })?.document, ev, p))
+        )
+          self(
+            'AWS-02',
+            'AWS_EDIT_POLICY',
+            'iam:SetDefaultPolicyVersion',
+            m.id,
+            m.id,
+            `${name} can make an older admin version of ${pol.node.name ?? m.id} the default`,
+          );
+      }
+      if (p.type === 'role') {
+        self(
+          'iam-005',
+          'AWS_PUT_INLINE_POLICY',
+          'iam:PutRolePolicy',
+          p.id,
+          null,
+          `${name} can put an inline admin policy on its own role`,
+        );
+        self(
+          'iam-009',
+          'AWS_ATTACH_POLICY',
+          'iam:AttachRolePolicy',
+          p.id,
+          null,
+          `${name} can attach AdministratorAccess to its own role`,
+          adminCtx,
+        );
+      } else {
+        self(
+          'iam-007',
+          'AWS_PUT_INLINE_POLICY',
+          'iam:PutUserPolicy',
+          p.id,
+          null,
+          `${name} can put an inline admin policy on itself`,
+        );
+        self(
+          'iam-008',
+          'AWS_ATTACH_POLICY',
+          'iam:AttachUserPolicy',
+          p.id,
+          null,
+          `${name} can attach AdministratorAccess to itself`,
+          adminCtx,
+        );
+        for (const g of p.groups) {
+          const gname = model.groups.get(g)?.node.name ?? g;
+          self(
+            'iam-010',
+            'AWS_ATTACH_POLICY',
+            'iam:AttachGroupPolicy',
+            g,
+            g,
+            `${name} can attach AdministratorAccess to its group ${gname}`,
+            adminCtx,
+          );
+          self(
+            'iam-011',
+            'AWS_PUT_INLINE_POLICY',
+            'iam:PutGroupPolicy',
+            g,
+            g,
+            `${name} can put an inline admin policy on its group ${gname}`,
+          );
+        }
+      }
+    }
+    if (p.type === 'user' && hasAction(cands, ['iam:AddUserToGroup'])) {
+      for (const [gid, g] of model.groups) {
+        if (g.node.account !== p.account || p.groups.includes(gid) || g.policies.length === 0) continue;
+        const d = ev.can(p, 'iam:AddUserToGroup', gid);
+        if (d.decision !== 'Allowed') continue;
+        emit(
+          'AWS_ADD_TO_GROUP',
+          p.id,
+          gid,
+          'iam-013',
+          explain(
+            'iam-013',
+            `${name} can add itself to ${g.node.name ?? gid} and gain its policies`,
+            merge([d]),
+            { via: null },
+          ),
+        );
+      }
+    }
+    // Principal access: other users.
+    for (const u of usersByAccount.get(p.account) ?? []) {
+      if (u.id === p.id) continue;
+      const uname = u.node.name ?? u.id;
+      const keys =
+        typeof u.node.props?.accessKeyCount === 'number' ? (u.node.props.accessKeyCount as number) : null;
+      if (hasAction(cands, ['iam:CreateAccessKey'])) {
+        const ck = ev.can(p, 'iam:CreateAccessKey', u.id);
+        if (ck.decision === 'Allowed') {
+          if (keys === null || keys < 2)
+            emit(
+              'AWS_CREATE_ACCESS_KEY',
+              p.id,
+              u.id,
+              'iam-002',
+              explain(
+                'iam-002',
+                `${name} can create an access key for ${uname}`,
+                merge([ck], keys === null ? ['the number of existing keys is unknown'] : []),
+              ),
+            );
+          else {
+            const dk = ev.can(p, 'iam:DeleteAccessKey', u.id);
+            if (dk.decision === 'Allowed')
+              emit(
+                'AWS_CREATE_ACCESS_KEY',
+                p.id,
+                u.id,
+                'iam-003',
+                explain(
+                  'iam-003',
+                  `${name} can delete one of ${uname}'s two keys and create a new one`,
+                  merge([ck, dk]),
+                ),
+              );
+          }
+          if (uncapped(u)) {
+            const keyOk = keys === null || keys < 2;
+            if (keyOk) {
+              const at = ev.can(p, 'iam:AttachUserPolicy', u.id, { context: adminCtx });
+              if (at.decision === 'Allowed')
+                emit(
+                  'AWS_ATTACH_POLICY',
+                  p.id,
+                  admin,
+                  `iam-015|${u.id}`,
+                  explain(
+                    'iam-015',
+                    `${name} can attach AdministratorAccess to ${uname} and mint its keys`,
+                    merge([at, ck]),
+                    { via: u.id },
+                  ),
+                );
+              const pu = ev.can(p, 'iam:PutUserPolicy', u.id);
+              if (pu.decision === 'Allowed')
+                emit(
+                  'AWS_PUT_INLINE_POLICY',
+                  p.id,
+                  admin,
+                  `iam-018|${u.id}`,
+                  explain(
+                    'iam-018',
+                    `${name} can put an inline admin policy on ${uname} and mint its keys`,
+                    merge([pu, ck]),
+                    { via: u.id },
+                  ),
+                );
+            }
+          }
+        }
+      }
+      const hasLogin = u.node.props?.hasLoginProfile;
+      const mfa = Boolean(u.node.props?.mfaEnabled);
+      const pw = (technique: string, action: string, why: string) => {
+        if (!hasAction(cands, [action])) return;
+        const d = ev.can(p, action, u.id);
+        if (d.decision !== 'Allowed') return;
+        emit(
+          'AWS_SET_PASSWORD',
+          p.id,
+          u.id,
+          technique,
+          explain(
+            technique,
+            `${name} can ${why} of ${uname}`,
+            merge([d], hasLogin === undefined ? ['whether the user has a login profile is unknown'] : []),
+            mfa ? { requiresMfaBypass: true } : {},
+          ),
+        );
+      };
+      if (hasLogin !== true) pw('iam-004', 'iam:CreateLoginProfile', 'create the console password');
+      if (hasLogin !== false) pw('iam-006', 'iam:UpdateLoginProfile', 'reset the console password');
+    }
+    // Principal access: other roles.
+    for (const r of rolesByAccount.get(p.account) ?? []) {
+      if (r.id === p.id) continue;
+      const rname = r.node.name ?? r.id;
+      const serviceLinked =
+        Boolean(r.node.props?.serviceLinked) ||
+        (r.node.props?.path as string | undefined)?.startsWith('/aws-service-role/');
+      const assume = assumable.get(r.id)?.get(p.id);
+      const trustEdit =
+        !serviceLinked && hasAction(cands, ['iam:UpdateAssumeRolePolicy'])
+          ? ev.can(p, 'iam:UpdateAssumeRolePolicy', r.id)
+          : undefined;
+      const canTrust = trustEdit?.decision === 'Allowed' ? trustEdit : undefined;
+      if (canTrust)
+        emit(
+          'AWS_EDIT_TRUST',
+          p.id,
+          r.id,
+          'iam-012',
+          explain(
+            'iam-012',
+            `${name} can rewrite the trust policy of ${rname} to admit itself`,
+            merge([canTrust]),
+            { via: null },
+          ),
+        );
+      if (serviceLinked || !uncapped(r) || (!assume && !canTrust)) continue;
+      // Ways in: assume (iam-014/016/017) or rewrite the trust (iam-019/020/021).
+      const entries: [string, string, Ability | Decision][] = [];
+      if (assume) entries.push(['assume', 'and assume it', assume]);
+      if (canTrust) entries.push(['trust', 'and rewrite its trust', canTrust]);
+      for (const [how, words, entry] of entries) {
+        const at = hasAction(cands, ['iam:AttachRolePolicy'])
+          ? ev.can(p, 'iam:AttachRolePolicy', r.id, { context: adminCtx })
+          : undefined;
+        if (at?.decision === 'Allowed') {
+          const t = how === 'assume' ? 'iam-014' : 'iam-019';
+          emit(
+            'AWS_ATTACH_POLICY',
+            p.id,
+            admin,
+            `${t}|${r.id}`,
+            explain(t, `${name} can attach AdministratorAccess to ${rname} ${words}`, merge([at, entry]), {
+              via: r.id,
+            }),
+          );
+        }
+        const pr = hasAction(cands, ['iam:PutRolePolicy']) ? ev.can(p, 'iam:PutRolePolicy', r.id) : undefined;
+        if (pr?.decision === 'Allowed') {
+          const t = how === 'assume' ? 'iam-017' : 'iam-021';
+          emit(
+            'AWS_PUT_INLINE_POLICY',
+            p.id,
+            admin,
+            `${t}|${r.id}`,
+            explain(t, `${name} can put an inline admin policy on ${rname} ${words}`, merge([pr, entry]), {
+              via: r.id,
+            }),
+          );
+        }
+        if (hasAction(cands, ['iam:CreatePolicyVersion'])) {
+          for (const m of r.managedPolicies) {
+            if (m.id.startsWith('arn:aws:iam::aws:') || model.policies.get(m.id)?.node.props?.awsManaged)
+              continue;
+            const cv = ev.can(p, 'iam:CreatePolicyVersion', m.id);
+            if (cv.decision !== 'Allowed') continue;
+            const t = how === 'assume' ? 'iam-016' : 'iam-020';
+            emit(
+              'AWS_EDIT_POLICY',
+              p.id,
+              admin,
+              `${t}|${r.id}|${m.id}`,
+              explain(
+                t,
+                `${name} can rewrite ${model.policies.get(m.id)?.node.name ?? m.id} (attached to ${rname}) ${words}`,
+                merge([cv, entry]),
+                { via: r.id },
+              ),
+            );
+          }
+        }
+      }
+    }
+    // New-passrole.
+    if (hasAction(cands, ['iam:PassRole'])) {
+      for (const r of rolesByAccount.get(p.account) ?? []) {
+        if (r.id === p.id) continue;
+        for (const t of PASSROLE_TECHNIQUES) {
+          if (t.needsInstanceProfile && !model.inProfile.has(r.id)) continue;
+          if (!t.actions.every((a) => catalog.get(a))) continue;
+          if (!hasAction(cands, t.actions)) continue;
+          const trust = trustsService(r, t.services);
+          if (!trust) continue;
+          const svc = t.services[0]!.split('.')[0] === 'tasks' ? 'apprunner' : t.id.split('-')[0]!;
+          const pass = ev.can(p, 'iam:PassRole', r.id, {
+            context: { 'iam:passedtoservice': t.services[0]! },
+          });
+          if (pass.decision !== 'Allowed') continue;
+          const targets: (string | null)[] = t.existing
+            ? [...model.nodes.values()]
+                .filter((n) => n.kind === t.existing && n.account === p.account && !n.stub)
+                .map((n) => n.id)
+            : [null];
+          for (const via of targets) {
+            const acts = ev.canAll(p, t.actions, via ?? '*');
+            if (!acts) continue;
+            emit(
+              'AWS_PASSROLE_VIA',
+              p.id,
+              r.id,
+              `${t.id}${via ? `|${via}` : ''}`,
+              explain(
+                t.id,
+                `${name} can pass ${r.node.name ?? r.id} to ${svc} (${t.name})`,
+                merge([pass, ...acts, trust], t.undecided ? [t.undecided] : []),
+                { svc, via },
+              ),
+            );
+          }
+        }
+      }
+    }
+    // Existing-passrole: hijack resources that run as a role.
+    for (const [resId, roles] of model.runsAs) {
+      const res = model.nodes.get(resId);
+      if (!res || res.account !== p.account) continue;
+      for (const t of HIJACK_TECHNIQUES) {
+        if (!t.kinds.includes(res.kind)) continue;
+        if (!hasAction(cands, t.actions) && !res.props?.resourcePolicy) continue;
+        const rp = res.props?.resourcePolicy
+          ? { id: `${resId}#policy`, document: res.props.resourcePolicy as never }
+          : null;
+        const acts = ev.canAll(p, t.actions, resId, {
+          resourcePolicy: rp,
+          resourceAccount: res.account ?? null,
+        });
+        if (!acts) continue;
+        for (const roleId of roles) {
+          if (roleId === p.id) continue;
+          const svc = t.id.split('-')[0]!;
+          emit(
+            t.edge ?? 'AWS_HIJACK_RESOURCE',
+            p.id,
+            roleId,
+            `${t.id}|${resId}`,
+            explain(
+              t.id,
+              `${name} can take over ${res.name ?? resId}, which runs as ${model.nodes.get(roleId)?.name ?? roleId} (${t.name})`,
+              merge(acts, t.undecided ? [t.undecided] : []),
+              { svc, via: resId },
+            ),
+          );
+        }
+      }
+    }
+  }
+  return {
+    edges,
+    tierZero: [...tierZero.entries()]
+      .map(([id, reason]) => ({ id, reason }))
+      .filter((m) => exists(m.id) || m.id.startsWith('aws-admin:')),
+    adminAccounts,
+    stats,
+  };
+}
+
+/** Whether a policy document alone grants "*" or "iam:*" on "*". */
+function isAdminDocument(doc: unknown, ev: AwsEvaluator, p: Principal): boolean {
+  if (!doc || typeof doc !== 'object') return false;
+  const d = evaluateRequest(
+    {
+      principal: ev.requestPrincipal(p),
+      action: 'iam:AttachRolePolicy',
+      resource: '*',
+      resourceAccount: p.account,
+      context: ev.context(p),
+    },
+    { identity: [{ id: 'version', document: doc as never }] },
+  );
+  return d.decision === 'Allowed';
+}
