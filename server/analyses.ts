@@ -51,6 +51,10 @@ type Finding = Record<string, unknown> & { fingerprint: string };
 
 interface RegistryModule {
   loadRegistry(extraDirs?: string[]): Promise<QueryRegistry>;
+  /** Cypher with edge-set tokens and inlined int parameters filled in. */
+  expandCypher?(q: SavedQuery, values: Record<string, unknown>): string;
+  /** Parameter values for the driver (ints as Neo4j integers). */
+  toDriverParams?(q: SavedQuery, values: Record<string, unknown>): Record<string, unknown>;
 }
 interface GuardModule {
   runGuarded(

@@ -377,7 +377,7 @@ export class AuthDetailsConverter {
     if (!arn) throw new AppError('NORMALIZE_MISSING_ID', `${file}: ${path}.Arn is missing`);
     const awsManaged = isAwsManagedPolicyArn(arn);
     if (!awsManaged) this.own(file, path, arn);
-    const name = str(v.PolicyName);
+    const name = str(v.PolicyName) ?? arn.slice(arn.lastIndexOf('/') + 1);
     const defaultId = str(v.DefaultVersionId);
     const versions = Array.isArray(v.PolicyVersionList) ? (v.PolicyVersionList as Obj[]) : [];
     let document: Obj | null = null;
