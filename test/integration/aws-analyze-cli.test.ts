@@ -31,7 +31,7 @@ describe('permgraph analyze (AWS)', () => {
     };
     const aws = imported.derived.find((d) => d.provider === 'aws');
     expect(aws?.edges).toBeGreaterThan(400);
-    expect(aws?.tierZero).toBe(12);
+    expect(aws?.tierZero).toBe(11);
 
     const again = runCli(['analyze', '--json'], env);
     expect(again.code, again.stderr).toBe(0);

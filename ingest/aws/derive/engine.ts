@@ -1061,12 +1061,17 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
       }
     }
   }
+  // The synthetic ADMIN node of an account exists when the snapshot carries it, or is
+  // created for accounts some escalation edge points at; otherwise there is nothing to mark.
+  const targeted = new Set(edges.filter((e) => adminIds.has(e.target)).map((e) => e.target));
+  const needed = adminAccounts.filter((a) => model.nodes.has(adminNodeId(a)) || targeted.has(adminNodeId(a)));
+  const neededIds = new Set(needed.map(adminNodeId));
   return {
     edges,
     tierZero: [...tierZero.entries()]
       .map(([id, reason]) => ({ id, reason }))
-      .filter((m) => exists(m.id) || m.id.startsWith('aws-admin:')),
-    adminAccounts,
+      .filter((m) => model.nodes.has(m.id) || neededIds.has(m.id)),
+    adminAccounts: needed,
     stats,
   };
 }
