@@ -117,7 +117,13 @@ export function renderMarkdown(r: BenchResult): string {
           r.analyze.available ? `${n(r.analyze.findings)} findings` : (r.analyze.note ?? ''),
         ],
         ['end to end (import + derive + analyze)', s(r.scan.endToEndMs), ''],
-        ['re-scan, unchanged estate', s(r.scan.rescanMs), r.scan.rescanVia],
+        [
+          're-scan, unchanged estate',
+          s(r.scan.rescanMs),
+          `${r.scan.rescanVia}: ${Object.entries(r.scan.rescanStages)
+            .map(([k, v]) => `${k} ${s(v)}`)
+            .join(', ')}`,
+        ],
         ['scan-to-scan diff', s(r.scan.diffMs), r.scan.diffNote ?? ''],
         [
           `tier-zero reachability (reverse BFS, <= ${r.tierZero.maxHops} hops)`,

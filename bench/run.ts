@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import * as analyzeMod from '../analyze/index.js';
 import { dataRoot, type GraphConfig, loadGraphConfig, NEO4J_VERSION } from '../cypher/db/config.js';
 import { connectGraph, type Graph } from '../cypher/db/graph.js';
 import * as local from '../cypher/db/local-neo4j.js';
@@ -30,7 +31,17 @@ import { type PeerResult, runPeer } from './peer.js';
 import { renderMarkdown } from './report.js';
 import { procMem, RssSampler } from './rss.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** The repository root (the directory holding package.json), from source or from dist/. */
+function findRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'package.json'))) {
+    const up = path.dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return dir;
+}
+const ROOT = findRoot();
 
 export interface BenchOptions {
   size: EstateSize;
@@ -44,6 +55,8 @@ export interface BenchOptions {
   pageCache?: string;
   skipCeiling?: boolean;
   skipPeer?: boolean;
+  /** Skip the second scan (re-scan + diff), e.g. for L on a slow machine. */
+  skipRescan?: boolean;
   keepNeo4j?: boolean;
   log?: (message: string) => void;
 }
@@ -97,7 +110,14 @@ export interface BenchResult {
     queries: { id: string; ms: number; rows: number | null; error?: string }[];
     note?: string;
   };
-  scan: { endToEndMs: number; rescanMs: number; rescanVia: string; diffMs: number | null; diffNote?: string };
+  scan: {
+    endToEndMs: number;
+    rescanMs: number | null;
+    rescanVia: string;
+    rescanStages: Record<string, number>;
+    diffMs: number | null;
+    diffNote?: string;
+  };
   tierZero: {
     ms: number;
     maxHops: number;
@@ -178,10 +198,13 @@ async function ensureEstate(
   };
 }
 
-async function optionalModule(rel: string): Promise<Record<string, unknown> | null> {
-  const file = path.join(ROOT, 'dist', rel);
-  if (!existsSync(file)) return null;
-  return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+/** A sibling module of this file owned by another branch (`./api-load.js`), when it exists. */
+async function optionalModule(name: string): Promise<Record<string, unknown> | null> {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  for (const file of [path.join(here, `${name}.js`), path.join(here, `${name}.ts`)]) {
+    if (existsSync(file)) return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  }
+  return null;
 }
 
 type Fn = (...args: unknown[]) => Promise<unknown>;
@@ -337,41 +360,20 @@ export async function runBench(opts: BenchOptions): Promise<{ result: BenchResul
     log(`derive: ${derive.edges} edges in ${(derive.ms / 1000).toFixed(1)} s`);
 
     sampler.setPhase('analyze');
-    const analyzeMod = await optionalModule('analyze/index.js');
-    const registryMod = await optionalModule('cypher/registry.js');
-    const guardMod = await optionalModule('cypher/guard.js');
-    const analyze: BenchResult['analyze'] = { available: false, totalMs: null, findings: null, queries: [] };
-    if (analyzeMod?.runAnalyses) {
-      analyze.available = true;
+    const analyze: BenchResult['analyze'] = { available: true, totalMs: null, findings: null, queries: [] };
+    {
       const t = performance.now();
-      const summary = (await (analyzeMod.runAnalyses as Fn)(graph, {})) as Record<string, unknown>;
+      const summary = await analyzeMod.runAnalyses(graph, {});
       analyze.totalMs = Math.round(performance.now() - t);
-      const f = summary.findings ?? summary.total ?? summary.findingCount;
-      analyze.findings = Array.isArray(f) ? f.length : typeof f === 'number' ? f : null;
-      if (registryMod?.loadRegistry && guardMod?.runGuarded) {
-        const reg = (await (registryMod.loadRegistry as Fn)()) as {
-          list(): { id: string; cypher: string; params: unknown[] }[];
-          validateParams(q: unknown, raw: Record<string, unknown>): Record<string, unknown>;
-        };
-        for (const q of reg.list()) {
-          const tq = performance.now();
-          try {
-            const r = (await (guardMod.runGuarded as Fn)(graph, q.cypher, reg.validateParams(q, {}), {
-              timeoutMs: 300_000,
-              rowLimit: 100_000,
-            })) as { rows: unknown[] };
-            analyze.queries.push({ id: q.id, ms: Math.round(performance.now() - tq), rows: r.rows.length });
-          } catch (err) {
-            analyze.queries.push({
-              id: q.id,
-              ms: Math.round(performance.now() - tq),
-              rows: null,
-              error: errorMessage(err),
-            });
-          }
-        }
-      }
-    } else analyze.note = 'analyze/index.js (runAnalyses) is not on this branch yet';
+      analyze.findings = summary.findings;
+      for (const q of summary.queries)
+        analyze.queries.push({
+          id: q.id,
+          ms: q.ms,
+          rows: q.findings,
+          ...(q.error ? { error: q.error } : {}),
+        });
+    }
     const endToEndMs = importMs + derive.ms + (analyze.totalMs ?? 0);
 
     sampler.setPhase('tier-zero');
@@ -382,33 +384,22 @@ export async function runBench(opts: BenchOptions): Promise<{ result: BenchResul
 
     // ---------------------------------------------------------------- re-scan and diff
     sampler.setPhase('rescan');
-    let rescanVia = 'importFiles + deriveAll';
-    const tRescan = performance.now();
-    if (analyzeMod?.runScan) {
-      rescanVia = 'runScan';
-      await (analyzeMod.runScan as Fn)(graph, { inputs: [estate.dir] });
-    } else {
-      await importEstate(graph, estate.dir, log);
-      await deriveAll(graph, { force: true, log: (m) => log(m) });
-    }
-    const rescanMs = Math.round(performance.now() - tRescan);
+    const rescanVia = opts.skipRescan ? 'skipped (--skip-rescan)' : 'runScan (import, derive, analyze, diff)';
+    let rescanMs: number | null = null;
+    let rescanStages: Record<string, number> = {};
     let diffMs: number | null = null;
-    let diffNote: string | undefined;
-    if (analyzeMod?.listScans && analyzeMod.diffScans) {
-      try {
-        const scans = (await (analyzeMod.listScans as Fn)(graph, { limit: 2 })) as {
-          items?: { id: string }[];
-        };
-        const items = scans.items ?? [];
-        if (items.length >= 2) {
-          const t = performance.now();
-          await (analyzeMod.diffScans as Fn)(graph, items[1]!.id, items[0]!.id);
-          diffMs = Math.round(performance.now() - t);
-        } else diffNote = `only ${items.length} scan(s) recorded`;
-      } catch (err) {
-        diffNote = errorMessage(err);
-      }
-    } else diffNote = 'analyze/index.js (diffScans) is not on this branch yet';
+    let diffNote: string | undefined = opts.skipRescan ? 'skipped (--skip-rescan)' : undefined;
+    if (!opts.skipRescan) {
+      const tRescan = performance.now();
+      const rescan = await analyzeMod.runScan(graph, { inputs: [estate.dir], log: (m: string) => log(m) });
+      rescanMs = Math.round(performance.now() - tRescan);
+      rescanStages = { ...rescan.ms };
+      if (rescan.previousScan) {
+        const t = performance.now();
+        await analyzeMod.diffScans(graph, rescan.previousScan, rescan.scan);
+        diffMs = Math.round(performance.now() - t);
+      } else diffNote = 'no previous analysis scan to diff against';
+    }
 
     const counts = await graph.read(
       'CALL { MATCH (n) RETURN count(n) AS nodes } CALL { MATCH ()-[r]->() RETURN count(r) AS rels } RETURN nodes, rels',
@@ -439,9 +430,9 @@ export async function runBench(opts: BenchOptions): Promise<{ result: BenchResul
         return { available: true, fn: name, error: errorMessage(err) };
       }
     };
-    const api = await callOptional('bench/api-load.js', ['runApiLoad', 'benchApi', 'apiLoad', 'run']);
+    const api = await callOptional('api-load', ['runApiLoad', 'benchApi', 'apiLoad', 'run']);
     sampler.setPhase('explorer');
-    const explorer = await callOptional('bench/explorer.js', [
+    const explorer = await callOptional('explorer', [
       'runExplorerBench',
       'benchExplorer',
       'explorerBench',
@@ -530,7 +521,14 @@ export async function runBench(opts: BenchOptions): Promise<{ result: BenchResul
       load,
       derive,
       analyze,
-      scan: { endToEndMs, rescanMs, rescanVia, diffMs, ...(diffNote ? { diffNote } : {}) },
+      scan: {
+        endToEndMs,
+        rescanMs,
+        rescanVia,
+        rescanStages,
+        diffMs,
+        ...(diffNote ? { diffNote } : {}),
+      },
       tierZero,
       graph: graphCounts,
       memory,
@@ -632,9 +630,12 @@ function parseArgs(argv: string[]): BenchOptions {
       case '--keep-neo4j':
         opts.keepNeo4j = true;
         break;
+      case '--skip-rescan':
+        opts.skipRescan = true;
+        break;
       default:
         throw new Error(
-          `unknown option ${a} (use --size S|M|L, --seed N, --port N, --results-dir DIR, --work-dir DIR, --skip-ceiling, --skip-peer, --keep-neo4j)`,
+          `unknown option ${a} (use --size S|M|L, --seed N, --port N, --results-dir DIR, --work-dir DIR, --skip-ceiling, --skip-peer, --skip-rescan, --keep-neo4j)`,
         );
     }
   }

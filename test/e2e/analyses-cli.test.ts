@@ -140,9 +140,13 @@ describe('permgraph query / paths / scan / findings', () => {
     expect(b2.resolved).toEqual([]);
     expect(b2.previousScan).toBe(body.scan);
 
-    const text = await cli(['scan', '--no-reports']);
+    // With an input: the snapshot is imported first (already loaded, so nothing changes).
+    const text = await cli(['scan', path.join(dir, 'analyses-estate-1.json'), '--no-reports']);
     expect(text.code).toBe(0);
     expect(text.stdout).toContain('No new high-risk findings.');
+    const badInput = await cli(['scan', path.join(dir, 'missing.json'), '--no-reports']);
+    expect(badInput.code).toBe(4);
+    expect(badInput.stderr).toMatch(/missing\.json: cannot open/);
   });
 
   it('findings in every format', async () => {
