@@ -198,7 +198,11 @@ describe.skipIf(!hasChromium)('explorer in Chromium against permgraph serve', ()
     await screenshot(page, '05-saved-query-graph');
     await list.locator('[data-query="tier-zero-inventory"]').click();
     await page.getByTestId('query-run').click();
-    await page.getByTestId('results-table').locator('tbody tr').first().waitFor({ timeout: 60_000 });
+    await page
+      .getByTestId('bottom')
+      .getByText(/^tier-zero-inventory: \d+ rows/)
+      .waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('results-table').locator('tbody tr').count()).toBeGreaterThan(0);
     const download = page.waitForEvent('download');
     await page.getByTestId('export-csv').click();
     const d = await download;
