@@ -198,7 +198,11 @@ describe.skipIf(!hasChromium)('explorer in Chromium against permgraph serve', ()
     await screenshot(page, '05-saved-query-graph');
     await list.locator('[data-query="tier-zero-inventory"]').click();
     await page.getByTestId('query-run').click();
-    await page.getByTestId('results-table').locator('tbody tr').first().waitFor({ timeout: 60_000 });
+    await page
+      .getByTestId('bottom')
+      .getByText(/^tier-zero-inventory: \d+ rows/)
+      .waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('results-table').locator('tbody tr').count()).toBeGreaterThan(0);
     const download = page.waitForEvent('download');
     await page.getByTestId('export-csv').click();
     const d = await download;
@@ -233,7 +237,17 @@ describe.skipIf(!hasChromium)('explorer in Chromium against permgraph serve', ()
     await newOnes.first().click();
     await page.getByTestId('finding-title').waitFor();
     await page.getByTestId('finding-show-path').click();
-    await expect.poll(async () => (await canvasSize(page)).nodes, { timeout: 60_000 }).toBeGreaterThan(1);
+    const onCanvas = (id: string) =>
+      page.evaluate(
+        (nid) =>
+          (
+            globalThis as unknown as { permgraphApp: { canvas: { hasNode(id: string): boolean } } }
+          ).permgraphApp.canvas.hasNode(nid),
+        id,
+      );
+    await expect.poll(() => onCanvas(JOINER), { timeout: 60_000 }).toBe(true);
+    expect(await onCanvas(ids.group(A, 'admins'))).toBe(true);
+    expect(await onCanvas(CARL)).toBe(false);
     expect(page.url()).toContain('f=');
     await screenshot(page, '07-finding-path');
   });
