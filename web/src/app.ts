@@ -139,6 +139,15 @@ export class App {
     );
     clear(this.root, header, h('main', { class: 'layout' }, this.side, center, this.details));
     this.canvas = new GraphCanvas(cyEl, this.styles, this.theme);
+    // Panels open and close around the canvas: keep Cytoscape's size right and the graph in view.
+    let resizeTimer: ReturnType<typeof setTimeout> | undefined;
+    new ResizeObserver(() => {
+      clearTimeout(resizeTimer);
+      resizeTimer = setTimeout(() => {
+        this.canvas.cy.resize();
+        if (this.canvas.size.nodes) this.canvas.fit();
+      }, 60);
+    }).observe(cyEl);
     this.canvas.onSelect = (s) => {
       if (s.kind === 'node') {
         if (s.data.aggregate) this.showAggregate(s.data.id, Number(s.data.members));
@@ -193,6 +202,11 @@ export class App {
   async openRoute(): Promise<void> {
     this.markNav();
     const { view, params } = this.route;
+    if (view !== this.side.dataset.view) {
+      // A new view starts clean: no stale table or details from the previous one.
+      this.hideBottom();
+      this.closeDetails();
+    }
     document.title = `permgraph · ${VIEW_LABELS[view]}`;
     this.side.dataset.view = view;
     try {
@@ -389,13 +403,6 @@ export class App {
   }
 
   private legend(): HTMLElement {
-    const kinds = [
-      ['ellipse', 'identity'],
-      ['hex', 'group'],
-      ['rect', 'resource'],
-      ['tag', 'policy'],
-      ['scope', 'scope'],
-    ];
     return h(
       'div',
       { class: 'legend', 'aria-label': 'Legend' },
@@ -408,7 +415,6 @@ export class App {
       ),
       h('span', {}, h('i', { class: 'line dashed' }), 'conditional'),
       h('span', {}, h('i', { class: 'line dotted' }), 'unused'),
-      h('span', { class: 'muted', hidden: true }, kinds.map((k) => k[1]).join(' ')),
     );
   }
 }

@@ -20,6 +20,7 @@ const api = new ApiClient();
 installTestHook(root);
 
 function signIn(message?: string): void {
+  api.onUnauthorized = () => {};
   const token = h('input', {
     type: 'password',
     autocomplete: 'off',
@@ -74,6 +75,10 @@ function signIn(message?: string): void {
 
 async function start(me: Me): Promise<void> {
   const schema = await api.schema();
+  api.onUnauthorized = () => {
+    api.setToken(null);
+    signIn('Your session ended: the token is no longer valid.');
+  };
   const app = new App(api, schema, me, root);
   (window as unknown as { permgraphApp?: App }).permgraphApp = app;
   app.mount(() => {
@@ -82,11 +87,6 @@ async function start(me: Me): Promise<void> {
     signIn();
   });
 }
-
-api.onUnauthorized = () => {
-  api.setToken(null);
-  signIn('Your session ended: the token is no longer valid.');
-};
 
 if (api.signedIn) {
   api

@@ -28,6 +28,8 @@ export interface RenderStats {
   layoutMs: number;
   /** Time the layout itself took in the worker. */
   workerMs: number;
+  /** Where the time went: [step, ms] in order (add/frame slices, fit, paint, worker-wait...). */
+  steps: Array<[string, number]>;
 }
 
 export interface Filters {
@@ -42,7 +44,9 @@ export type Selection =
   | { kind: 'edge'; data: ElementEdgeData }
   | { kind: 'none' };
 
-const CHUNK = 400;
+const CHUNK = 300;
+/** Above this many nodes, plain edges are drawn as straight arrowless lines. */
+const BIG = 800;
 /** Up to this many nodes, the layout is computed before the first paint (no jump). */
 const LAYOUT_FIRST = 300;
 
@@ -82,7 +86,7 @@ export class GraphCanvas {
       maxZoom: 4,
       wheelSensitivity: 0.3,
       pixelRatio: 1,
-      textureOnViewport: true,
+      textureOnViewport: false,
       hideEdgesOnViewport: true,
       motionBlur: false,
       boxSelectionEnabled: false,
@@ -182,6 +186,13 @@ export class GraphCanvas {
 
   private async draw(layout: LayoutKind, anchor: string | null): Promise<RenderStats> {
     const t0 = performance.now();
+    const steps: Array<[string, number]> = [];
+    let tStep = t0;
+    const step = (name: string) => {
+      const now = performance.now();
+      steps.push([name, Math.round(now - tStep)]);
+      tStep = now;
+    };
     const cy = this.cy;
     const all: GraphElements = { nodes: [...this.nodes.values()], edges: [...this.edges.values()] };
     const agg = aggregate(all, {
@@ -215,8 +226,10 @@ export class GraphCanvas {
           initial.set(n.data.id, { x: center.x + (i % cols) * 70, y: center.y + Math.floor(i / cols) * 70 });
       });
 
+    step('prepare');
     const needLayout = fresh.some((n) => !n.position);
     const small = view.nodes.length <= LAYOUT_FIRST;
+    const big = view.nodes.length > BIG;
     let workerMs = 0;
     let positions: Record<string, { x: number; y: number }> | null = null;
     if (needLayout && small) {
@@ -224,6 +237,8 @@ export class GraphCanvas {
       workerMs = r.ms;
       positions = r.positions;
     }
+    // Large results: the worker lays out while the page adds elements at their initial positions.
+    const later = needLayout && !small ? this.layout(view, layout) : null;
     const pos = (id: string) => positions?.[id] ?? current.get(id) ?? initial.get(id) ?? { x: 0, y: 0 };
 
     // Remove what is gone, add what is new, in frame-sized slices.
@@ -242,27 +257,43 @@ export class GraphCanvas {
       adds.push({ group: 'nodes', data: n.data, position: { ...pos(n.data.id) } });
     }
     for (const e of view.edges)
-      if (cy.getElementById(e.data.id).empty()) adds.push({ group: 'edges', data: e.data });
-    if (!current.size) this.fitBox(view.nodes.map((n) => pos(n.data.id)));
+      if (cy.getElementById(e.data.id).empty())
+        adds.push({
+          group: 'edges',
+          data: e.data,
+          classes: big && e.data.category !== 'escalation' ? 'lite' : undefined,
+        });
+    const sliced = adds.length > CHUNK;
+    // While slices go in, the viewport looks away so each frame draws (almost) nothing.
+    if (sliced) this.lookAway();
     for (let i = 0; i < adds.length; i += CHUNK) {
       const slice = adds.slice(i, i + CHUNK);
       cy.batch(() => {
         const added = cy.add(slice);
         this.applyFilters(added);
       });
-      if (i + CHUNK < adds.length) await nextFrame();
+      step('add');
+      if (i + CHUNK < adds.length) {
+        await nextFrame();
+        step('frame');
+      }
     }
     if (positions) this.applyPositions(positions);
-    if (!current.size || positions) cy.fit(undefined, 30);
+    if (!current.size || positions || sliced) this.fitBox(view.nodes.map((n) => pos(n.data.id)));
+    step('fit');
     await painted();
+    step('paint');
     const firstPaintMs = performance.now() - t0;
     let layoutMs = firstPaintMs;
-    if (needLayout && !small) {
-      const r = await this.layout(view, layout);
+    if (later) {
+      const r = await later;
+      step('worker-wait');
       workerMs = r.ms;
-      this.applyPositions(r.positions);
-      cy.fit(undefined, 30);
+      await this.applyPositionsSliced(r.positions);
+      step('positions');
+      this.fitBox(view.nodes.map((n) => r.positions[n.data.id] ?? pos(n.data.id)));
       await painted();
+      step('paint');
       layoutMs = performance.now() - t0;
     }
     this.lastStats = {
@@ -272,6 +303,7 @@ export class GraphCanvas {
       firstPaintMs,
       layoutMs,
       workerMs,
+      steps,
     };
     this.onChange();
     return this.lastStats;
@@ -286,6 +318,29 @@ export class GraphCanvas {
     const h = this.cy.height() || 600;
     const zoom = Math.min(2, Math.max(0.02, Math.min((w - 60) / (x2 - x1 + 1), (h - 60) / (y2 - y1 + 1))));
     this.cy.viewport({ zoom, pan: { x: w / 2 - zoom * ((x1 + x2) / 2), y: h / 2 - zoom * ((y1 + y2) / 2) } });
+  }
+
+  private lookAway(): void {
+    this.cy.viewport({ zoom: 1, pan: { x: -1e7, y: -1e7 } });
+  }
+
+  private async applyPositionsSliced(positions: Record<string, { x: number; y: number }>): Promise<void> {
+    const nodes = this.cy.nodes().toArray();
+    if (nodes.length <= CHUNK) return this.applyPositions(positions);
+    this.lookAway();
+    for (let i = 0; i < nodes.length; i += CHUNK) {
+      this.cy.batch(() => {
+        for (const n of nodes.slice(i, i + CHUNK)) {
+          const p = positions[n.id()];
+          if (p) n.position(p);
+        }
+      });
+      await nextFrame();
+    }
+    for (const [id, p] of Object.entries(positions)) {
+      const n = this.nodes.get(id);
+      if (n) n.position = p;
+    }
   }
 
   private applyPositions(positions: Record<string, { x: number; y: number }>): void {

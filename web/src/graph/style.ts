@@ -72,7 +72,8 @@ export class SchemaStyles {
     const v = this.kind(d.kind, d.provider);
     d._color = v.color;
     d._shape = d.aggregate ? 'barrel' : v.shape;
-    d._label = `${d.tierZero ? '★ ' : ''}${d.label ?? d.id}`;
+    const label = String(d.label ?? d.id);
+    d._label = `${d.tierZero ? '★ ' : ''}${label.length > 32 ? `${label.slice(0, 31)}…` : label}`;
     d._size = d.aggregate ? 40 : d.tierZero ? 34 : 26;
   }
 
@@ -113,8 +114,6 @@ export function stylesheet(p: Palette): StylesheetJson {
         'text-margin-y': 3,
         'text-outline-color': p.textOutline,
         'text-outline-width': 2,
-        'text-max-width': '160px',
-        'text-wrap': 'ellipsis',
         'min-zoomed-font-size': 7,
         'border-width': 0,
       },
@@ -149,6 +148,11 @@ export function stylesheet(p: Palette): StylesheetJson {
         opacity: 1,
         'z-index': 10,
       },
+    },
+    {
+      // Large overviews: straight, arrowless lines for the many plain edges (much cheaper to draw).
+      selector: 'edge.lite',
+      style: { 'curve-style': 'haystack', 'haystack-radius': 0, 'target-arrow-shape': 'none', opacity: 0.6 },
     },
     { selector: 'edge[?conditional]', style: { 'line-style': 'dashed', 'line-dash-pattern': [6, 4] } },
     { selector: 'edge[?unused]', style: { 'line-style': 'dotted', opacity: 0.45 } },

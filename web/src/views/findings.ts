@@ -131,7 +131,19 @@ async function openFinding(app: App, fp: string, save: (f?: string) => void): Pr
         await app.renderGraph(f.elements, 'path');
         if (f.path?.length) app.canvas.highlightPath(f.path);
       } else {
-        const r = await app.api.paths({ from: f.subjectId, toTierZero: true, limit: 5 });
+        // The finding's own target when it names one (evidence of one-hop findings), else tier zero.
+        const target = (f as unknown as { targetId?: unknown }).targetId;
+        let r = await app.api.paths(
+          typeof target === 'string' && target !== f.subjectId
+            ? { from: f.subjectId, to: target, limit: 5 }
+            : { from: f.subjectId, toTierZero: true, limit: 5 },
+        );
+        if (!r.paths.length && typeof target === 'string')
+          r = await app.api.paths({ from: f.subjectId, toTierZero: true, limit: 5 });
+        if (!r.paths.length) {
+          app.setStatus('No path found from the subject of this finding.');
+          return;
+        }
         await app.renderGraph(r.elements, 'path');
         if (r.paths[0]) app.canvas.highlightPath(r.paths[0].nodes);
       }

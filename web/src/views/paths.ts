@@ -6,6 +6,32 @@ import { clear, fmtValue, h, listNav } from '../ui/dom';
 import { suggestBox } from '../ui/suggest';
 import { formatGrantedBy } from './details';
 
+/** `policy #statement action; ...` for tables and CSV. */
+export function grantedByText(g: unknown): string {
+  let v = g;
+  if (typeof v === 'string') {
+    try {
+      v = JSON.parse(v);
+    } catch {
+      return v as string;
+    }
+  }
+  if (v === undefined || v === null) return '';
+  return (Array.isArray(v) ? v : [v])
+    .map((x) => {
+      if (!x || typeof x !== 'object') return fmtValue(x);
+      const o = x as Record<string, unknown>;
+      return [
+        fmtValue(o.policy ?? o.assignment ?? o.role ?? ''),
+        o.statement !== undefined ? `#${fmtValue(o.statement)}` : '',
+        fmtValue(o.action ?? ''),
+      ]
+        .filter(Boolean)
+        .join(' ');
+    })
+    .join('; ');
+}
+
 export async function pathsToTierZero(app: App, from: string): Promise<void> {
   app.go('paths', { from, t0: '1' });
 }
@@ -21,7 +47,7 @@ function hopRows(app: App, r: PathsResult, pathIndex: number | null): Record<str
       to: app.nodeLabel(hop.to),
       technique: hop.technique ?? '',
       reason: hop.reason,
-      grantedBy: hop.grantedBy ?? '',
+      grantedBy: grantedByText(hop.grantedBy),
       conditional: hop.conditional ? 'yes' : '',
     })),
   );
@@ -191,5 +217,4 @@ export function showPaths(app: App, r: PathsResult, results: HTMLElement): void 
     detail,
   );
   select(0);
-  void fmtValue;
 }
