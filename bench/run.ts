@@ -55,6 +55,8 @@ export interface BenchOptions {
   pageCache?: string;
   skipCeiling?: boolean;
   skipPeer?: boolean;
+  /** Skip the second scan (re-scan + diff), e.g. for L on a slow machine. */
+  skipRescan?: boolean;
   keepNeo4j?: boolean;
   log?: (message: string) => void;
 }
@@ -110,7 +112,7 @@ export interface BenchResult {
   };
   scan: {
     endToEndMs: number;
-    rescanMs: number;
+    rescanMs: number | null;
     rescanVia: string;
     rescanStages: Record<string, number>;
     diffMs: number | null;
@@ -382,18 +384,22 @@ export async function runBench(opts: BenchOptions): Promise<{ result: BenchResul
 
     // ---------------------------------------------------------------- re-scan and diff
     sampler.setPhase('rescan');
-    const rescanVia = 'runScan (import, derive, analyze, diff)';
-    const tRescan = performance.now();
-    const rescan = await analyzeMod.runScan(graph, { inputs: [estate.dir], log: (m: string) => log(m) });
-    const rescanMs = Math.round(performance.now() - tRescan);
-    const rescanStages: Record<string, number> = { ...rescan.ms };
+    const rescanVia = opts.skipRescan ? 'skipped (--skip-rescan)' : 'runScan (import, derive, analyze, diff)';
+    let rescanMs: number | null = null;
+    let rescanStages: Record<string, number> = {};
     let diffMs: number | null = null;
-    let diffNote: string | undefined;
-    if (rescan.previousScan) {
-      const t = performance.now();
-      await analyzeMod.diffScans(graph, rescan.previousScan, rescan.scan);
-      diffMs = Math.round(performance.now() - t);
-    } else diffNote = 'no previous analysis scan to diff against';
+    let diffNote: string | undefined = opts.skipRescan ? 'skipped (--skip-rescan)' : undefined;
+    if (!opts.skipRescan) {
+      const tRescan = performance.now();
+      const rescan = await analyzeMod.runScan(graph, { inputs: [estate.dir], log: (m: string) => log(m) });
+      rescanMs = Math.round(performance.now() - tRescan);
+      rescanStages = { ...rescan.ms };
+      if (rescan.previousScan) {
+        const t = performance.now();
+        await analyzeMod.diffScans(graph, rescan.previousScan, rescan.scan);
+        diffMs = Math.round(performance.now() - t);
+      } else diffNote = 'no previous analysis scan to diff against';
+    }
 
     const counts = await graph.read(
       'CALL { MATCH (n) RETURN count(n) AS nodes } CALL { MATCH ()-[r]->() RETURN count(r) AS rels } RETURN nodes, rels',
@@ -624,9 +630,12 @@ function parseArgs(argv: string[]): BenchOptions {
       case '--keep-neo4j':
         opts.keepNeo4j = true;
         break;
+      case '--skip-rescan':
+        opts.skipRescan = true;
+        break;
       default:
         throw new Error(
-          `unknown option ${a} (use --size S|M|L, --seed N, --port N, --results-dir DIR, --work-dir DIR, --skip-ceiling, --skip-peer, --keep-neo4j)`,
+          `unknown option ${a} (use --size S|M|L, --seed N, --port N, --results-dir DIR, --work-dir DIR, --skip-ceiling, --skip-peer, --skip-rescan, --keep-neo4j)`,
         );
     }
   }

@@ -128,6 +128,8 @@ describe('permgraph query / paths / scan / findings', () => {
     expect(body.new.map((f) => f.queryId)).toContain('roles-assumable-by-anyone');
     expect(received).toHaveLength(1);
     expect((received[0] as { scan: string }).scan).toBe(body.scan);
+    expect(received[0]).toMatchObject({ truncated: false, counts: { new: body.new.length } });
+    expect((received[0] as { new: unknown[] }).new).toHaveLength(body.new.length);
     for (const ext of ['json', 'sarif', 'md'])
       expect(existsSync(path.join(reports, `${body.scan}.${ext}`))).toBe(true);
     const sarif = JSON.parse(readFileSync(path.join(reports, `${body.scan}.sarif`), 'utf8'));

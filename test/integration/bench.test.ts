@@ -7,9 +7,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runBench } from '../../bench/run.js';
+import { loadGraphConfig } from '../../cypher/db/config.js';
+import * as local from '../../cypher/db/local-neo4j.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'pg-bench-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const port = Number(process.env.PERMGRAPH_BENCH_NEO4J_PORT ?? 7636);
+afterAll(async () => {
+  // The runner stops its Neo4j itself; this covers a run cut short (timeout).
+  const cfg = loadGraphConfig({ dataDir: path.join(tmp, 'work', 'neo4j-XS'), port });
+  await local.stop(cfg.local).catch(() => undefined);
+  rmSync(tmp, { recursive: true, force: true });
+}, 180_000);
 
 const REQUIRED = [
   'size',
@@ -67,7 +75,7 @@ describe('bench runner (XS smoke)', () => {
       seed: 1,
       resultsDir: path.join(tmp, 'results'),
       workDir: path.join(tmp, 'work'),
-      port: Number(process.env.PERMGRAPH_BENCH_NEO4J_PORT ?? 7636),
+      port,
       heap: '512m',
       pageCache: '256m',
       log: () => {},
@@ -87,5 +95,5 @@ describe('bench runner (XS smoke)', () => {
     expect(readFileSync(json.replace(/\.json$/, '.md'), 'utf8')).toContain(
       'neo4j-admin database import full',
     );
-  });
+  }, 1_200_000);
 });

@@ -7,7 +7,6 @@ import { AppError } from '../../../cypher/errors.js';
 import { NodeKind } from '../../../cypher/schema/index.js';
 import type { PropValue, SnapshotGap } from '../../snapshot/types.js';
 import {
-  ACCOUNT_ID,
   accountRootArn,
   accountScope,
   arnAccount,
@@ -508,5 +507,3 @@ export function assumeAction(actions: string[], type: string, value: string): st
   }
   return granted.includes('sts:AssumeRole') ? 'sts:AssumeRole' : granted[0]!;
 }
-
-export { ACCOUNT_ID };
