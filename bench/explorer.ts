@@ -169,7 +169,7 @@ export async function serveStatic(dir = WEB_DIST): Promise<{ url: string; close:
 }
 
 export async function runExplorerBench(
-  opts: { sizes?: number[]; log?: (m: string) => void; repeat?: number } = {},
+  opts: { sizes?: number[]; log?: (m: string) => void; repeat?: number; webgl?: boolean } = {},
 ): Promise<ExplorerBenchResult> {
   const log = opts.log ?? (() => {});
   if (!existsSync(path.join(WEB_DIST, 'index.html')))
@@ -199,7 +199,7 @@ export async function runExplorerBench(
             for (const e of list.getEntries()) w.__longtasks.push(e.duration);
           }).observe({ type: 'longtask' as never, buffered: true });
         });
-        await page.goto(server.url, { waitUntil: 'load' });
+        await page.goto(`${server.url}${opts.webgl ? '?webgl=1' : ''}`, { waitUntil: 'load' });
         await page.waitForFunction(() => 'permgraphTest' in globalThis);
         const els = syntheticElements(n);
         await page.evaluate(() => new Promise((r) => setTimeout(r, 300)));

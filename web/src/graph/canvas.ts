@@ -90,6 +90,10 @@ export class GraphCanvas {
       hideEdgesOnViewport: true,
       motionBlur: false,
       boxSelectionEnabled: false,
+      // Cytoscape's WebGL renderer draws large graphs in batches; opt in with ?webgl=1.
+      ...(new URLSearchParams(location.search).get('webgl') === '1'
+        ? ({ renderer: { name: 'canvas', webgl: true } } as unknown as Record<string, never>)
+        : {}),
     });
     this.cy.on('tap', 'node', (e) => this.onSelect({ kind: 'node', data: e.target.data() }));
     this.cy.on('tap', 'edge', (e) => this.onSelect({ kind: 'edge', data: e.target.data() }));
@@ -149,6 +153,7 @@ export class GraphCanvas {
 
   /** Replaces the canvas content. */
   render(els: GraphElements, layout: LayoutKind = 'overview'): Promise<RenderStats> {
+    this.cy.elements().removeClass('pg-path pg-dim');
     this.nodes.clear();
     this.edges.clear();
     this.expandedGroups.clear();
