@@ -89,10 +89,13 @@ export function packageVersion(): string {
 }
 
 /** Logger settings: request lines without headers (no Authorization), to stderr. */
-export function loggerOptions(level: string): FastifyServerOptions['logger'] {
+export function loggerOptions(
+  level: string,
+  stream: NodeJS.WritableStream = process.stderr,
+): FastifyServerOptions['logger'] {
   return {
     level,
-    stream: process.stderr,
+    stream,
     redact: {
       paths: ['req.headers.authorization', 'headers.authorization', 'authorization'],
       censor: '[redacted]',
@@ -120,6 +123,8 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
       customOptions: { removeAdditional: 'all', coerceTypes: 'array', useDefaults: true, allErrors: false },
     },
     return503OnClosing: true,
+    // Bad percent-encoding and over-long path parameters: same envelope as every other error.
+    frameworkErrors: (err, req, reply) => errorHandler(err, req, reply),
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
   const ctx: AppContext = {
@@ -170,6 +175,21 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
         'FORBIDDEN',
         `This needs the ${need} role; the token has the ${principal.role} role`,
       );
+    }
+  });
+  // Ajv coerces "1e309" to Infinity and then skips minimum/maximum: refuse non-finite numbers.
+  app.addHook('preHandler', async (req) => {
+    const parts: [string, unknown][] = [
+      ['querystring', req.query],
+      ['params', req.params],
+      ['body', req.body],
+    ];
+    for (const [where, obj] of parts) {
+      if (!obj || typeof obj !== 'object') continue;
+      for (const [k, v] of Object.entries(obj)) {
+        if (typeof v === 'number' && !Number.isFinite(v))
+          throw new AppError('BAD_REQUEST', `${where}/${k.slice(0, 100)} must be a finite number`);
+      }
     }
   });
   app.addHook('onSend', async (_req, reply, payload) => {

@@ -10,6 +10,7 @@ import { ExitCode, usageError, withGraph } from '../context.js';
 import { log, printJson, table } from '../ui.js';
 
 const FORMATS = ['text', 'json', 'sarif', 'markdown'] as const;
+const WEBHOOK_MAX = 1000;
 
 function textSummary(s: ScanSummary): string {
   const d = s.diff;
@@ -118,7 +119,15 @@ export function registerScan(
                 log.info(`reports written to ${dir}`, { dir });
               }
               if (o.webhook) {
-                const w = await postWebhook(o.webhook, body);
+                // Receivers get at most WEBHOOK_MAX findings per list; the report files have all.
+                const truncated =
+                  s.diff.newFindings.length > WEBHOOK_MAX || s.diff.resolvedFindings.length > WEBHOOK_MAX;
+                const w = await postWebhook(o.webhook, {
+                  ...body,
+                  new: s.diff.newFindings.slice(0, WEBHOOK_MAX),
+                  resolved: s.diff.resolvedFindings.slice(0, WEBHOOK_MAX),
+                  truncated,
+                });
                 if (w.delivered) log.info(`webhook delivered (HTTP ${w.status})`);
                 else log.warn(`webhook not delivered after ${w.attempts} attempt(s): ${w.error}`);
               }

@@ -18,7 +18,7 @@ import {
   type Provider,
 } from '../../cypher/schema/index.js';
 import type { PropValue, Snapshot, SnapshotEdge, SnapshotNode, UsageRecord } from '../snapshot/types.js';
-import { ColumnBuffer, edgeColumns, edgeValues, mergeEdgesCypher } from './rows.js';
+import { ColumnBuffer, createDerivedEdgesCypher, edgeColumns, edgeValues, mergeEdgesCypher } from './rows.js';
 import { ensureSchema } from './schema.js';
 
 export interface DerivedEdge {
@@ -65,15 +65,37 @@ export async function loadDerived(
   const now = neo4j.types.DateTime.fromStandardDate(new Date());
   const bufs = new Map<EdgeType, ColumnBuffer>();
   let written = 0;
+  // Types the provider has no derived edges of yet are written with CREATE (no existence
+  // check per row); the others are merged so firstSeen survives reruns.
+  const fresh = new Set<EdgeType>();
+  for (const t of types) {
+    const shared = EdgeTypes[t].provider === 'shared';
+    const rows = await graph.read(
+      `MATCH (a:Entity)-[r:${t}]->() WHERE r.derived = true ${shared ? 'AND a.provider = $provider' : ''}
+       WITH r LIMIT 1 RETURN count(r) > 0 AS any`,
+      { provider },
+    );
+    if (!rows[0]?.any) fresh.add(t);
+  }
+  const seen = new Set<string>();
   const flush = async (t: EdgeType) => {
     const b = bufs.get(t);
     if (!b || b.size === 0) return;
     const batch = b.take();
-    await graph.write(mergeEdgesCypher(t, true), { ...batch.params, now, run });
+    await graph.write(fresh.has(t) ? createDerivedEdgesCypher(t) : mergeEdgesCypher(t, true), {
+      ...batch.params,
+      now,
+      run,
+    });
     written += batch.size;
     opts.onProgress?.(written);
   };
   for (const e of edges) {
+    if (fresh.has(e.type)) {
+      const k = `${e.type}\u0000${e.source}\u0000${e.target}\u0000${e.key}`;
+      if (seen.has(k)) continue;
+      seen.add(k);
+    }
     let b = bufs.get(e.type);
     if (!b) {
       b = new ColumnBuffer(edgeColumns(e.type));

@@ -145,6 +145,22 @@ SET r.firstSeen = $now, r.scope = $scopes[i], r.lastSeen = $now, r.lastSeenScan 
 RETURN count(*) AS written`;
 }
 
+/**
+ * CREATE for derived edges of a type the provider has none of yet (first derive, or after a
+ * reset): no per-row existence check. The caller guarantees unique (source, target, key).
+ */
+export function createDerivedEdgesCypher(type: EdgeType): string {
+  const props = loadableProps(EdgeTypes[type].props)
+    .map(([k]) => `r.${ident(k)} = $${col(k)}[i]`)
+    .join(', ');
+  return `UNWIND range(0, size($src) - 1) AS i
+MATCH (a:Entity {id: $src[i]}) USING INDEX a:Entity(id)
+MATCH (b:Entity {id: $dst[i]}) USING INDEX b:Entity(id)
+CREATE (a)-[r:${type} {key: $keys[i]}]->(b)
+SET r.firstSeen = $now, r.scope = a.scope, r.derived = true, r.deriveRun = $run, r.lastSeen = $now${props ? `, ${props}` : ''}
+RETURN count(*) AS written`;
+}
+
 export function mergeEdgesCypher(type: EdgeType, derived = false): string {
   const stamp = derived
     ? 'r.derived = true, r.deriveRun = $run, r.lastSeen = $now'

@@ -77,7 +77,27 @@ export async function adminRoutes(app: App, ctx: AppContext): Promise<void> {
           try {
             if (kind === 'scan') {
               const { runScan } = await analyzeModule();
-              return await runScan(graph, { inputs: upload ? [upload.file] : [], onProgress: progress });
+              const s = await runScan(graph, { inputs: upload ? [upload.file] : [], onProgress: progress });
+              // The stream ends with a summary; the findings themselves are at /scans/{id}/diff.
+              return {
+                scan: s.scan,
+                previousScan: s.previousScan,
+                imported: s.imported,
+                derived: s.derived.map((d) => ({
+                  provider: d.provider,
+                  edges: d.edges,
+                  tierZero: d.tierZero,
+                })),
+                newFindings: s.diff.newFindings.length,
+                resolvedFindings: s.diff.resolvedFindings.length,
+                newHighRisk: s.newHighRisk.slice(0, 100).map((x) => ({
+                  fingerprint: x.fingerprint,
+                  title: x.title,
+                  severity: x.severity,
+                  subjectId: x.subjectId,
+                })),
+                ms: s.ms,
+              };
             }
             const r = await importFiles(graph, [upload!.file], {
               log: (m) => progress({ stage: 'import', message: m }),

@@ -45,9 +45,22 @@ function publicQuery(q: SavedQuery, withCypher: boolean) {
 export async function queryRoutes(app: App, ctx: AppContext): Promise<void> {
   app.addSchema(SavedQuerySchema);
   let registry: Promise<QueryRegistry> | undefined;
+  let expand: (
+    q: SavedQuery,
+    values: Record<string, unknown>,
+  ) => { cypher: string; params: Record<string, unknown> } = (q, values) => ({
+    cypher: q.cypher,
+    params: values,
+  });
   const getRegistry = (): Promise<QueryRegistry> => {
     if (!registry) {
-      registry = registryModule().then((m) => m.loadRegistry());
+      registry = registryModule().then((m) => {
+        const { expandCypher, toDriverParams } = m;
+        if (expandCypher && toDriverParams) {
+          expand = (q, values) => ({ cypher: expandCypher(q, values), params: toDriverParams(q, values) });
+        }
+        return m.loadRegistry();
+      });
       registry.catch(() => {
         registry = undefined;
       });
@@ -122,9 +135,10 @@ export async function queryRoutes(app: App, ctx: AppContext): Promise<void> {
     },
     async (req) => {
       const [reg, q] = await find(req.params.id);
-      const params = reg.validateParams(q, { ...(req.body?.params ?? {}) });
+      const values = reg.validateParams(q, { ...(req.body?.params ?? {}) });
+      const { cypher, params } = expand(q, values);
       const { runGuarded } = await guardModule();
-      return runGuarded(ctx.graph, q.cypher, params, guardOpts);
+      return runGuarded(ctx.graph, cypher, params, guardOpts);
     },
   );
 
@@ -143,6 +157,7 @@ export async function queryRoutes(app: App, ctx: AppContext): Promise<void> {
       },
     },
     async (req) => {
+      if (req.body.query.trim() === '') throw new AppError('BAD_REQUEST', 'body/query: the query is empty');
       const { runGuarded } = await guardModule();
       return runGuarded(ctx.graph, req.body.query, { ...(req.body.params ?? {}) }, guardOpts);
     },

@@ -128,6 +128,8 @@ describe('permgraph query / paths / scan / findings', () => {
     expect(body.new.map((f) => f.queryId)).toContain('roles-assumable-by-anyone');
     expect(received).toHaveLength(1);
     expect((received[0] as { scan: string }).scan).toBe(body.scan);
+    expect(received[0]).toMatchObject({ truncated: false, counts: { new: body.new.length } });
+    expect((received[0] as { new: unknown[] }).new).toHaveLength(body.new.length);
     for (const ext of ['json', 'sarif', 'md'])
       expect(existsSync(path.join(reports, `${body.scan}.${ext}`))).toBe(true);
     const sarif = JSON.parse(readFileSync(path.join(reports, `${body.scan}.sarif`), 'utf8'));
@@ -140,9 +142,13 @@ describe('permgraph query / paths / scan / findings', () => {
     expect(b2.resolved).toEqual([]);
     expect(b2.previousScan).toBe(body.scan);
 
-    const text = await cli(['scan', '--no-reports']);
+    // With an input: the snapshot is imported first (already loaded, so nothing changes).
+    const text = await cli(['scan', path.join(dir, 'analyses-estate-1.json'), '--no-reports']);
     expect(text.code).toBe(0);
     expect(text.stdout).toContain('No new high-risk findings.');
+    const badInput = await cli(['scan', path.join(dir, 'missing.json'), '--no-reports']);
+    expect(badInput.code).toBe(4);
+    expect(badInput.stderr).toMatch(/missing\.json: cannot open/);
   });
 
   it('findings in every format', async () => {

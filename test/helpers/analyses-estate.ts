@@ -468,3 +468,206 @@ export function fixtureProvider(now: Date): ProviderModule & { variant: { withEr
     },
   };
 }
+
+// ---------------------------------------------------------------- Azure and GCP parts
+
+export const TENANT = 'tenant-1';
+export const PROJECT = 'proj-1';
+export const AZ = {
+  guest: `${TENANT}/user/guest`,
+  gaUser: `${TENANT}/user/ga`,
+  pimUser: `${TENANT}/user/pim`,
+  gaRole: `${TENANT}/role/62e90394-69f5-4237-9190-012177145e10`,
+} as const;
+export const GCP = {
+  defaultSa: `serviceAccount:${PROJECT}-compute@developer.gserviceaccount.com`,
+  saA: `serviceAccount:a@${PROJECT}.iam.gserviceaccount.com`,
+  saB: `serviceAccount:b@${PROJECT}.iam.gserviceaccount.com`,
+  user: 'user:dev@example.com',
+  allUsers: 'allUsers',
+  fn: `//cloudfunctions.googleapis.com/projects/${PROJECT}/locations/us-central1/functions/public-fn`,
+  pool: `//iam.googleapis.com/projects/${PROJECT}/locations/global/workloadIdentityPools/aws-pool`,
+} as const;
+
+export function azureSnapshot(now: Date): Snapshot {
+  const scope = `azure:${TENANT}`;
+  const user = (id: string, name: string, props: Record<string, unknown>) => ({
+    id,
+    kind: 'AZUser' as const,
+    name,
+    account: TENANT,
+    tenant: TENANT,
+    scope,
+    props: { tenantId: TENANT, enabled: true, ...props },
+  });
+  return {
+    schemaVersion: '1.0',
+    scanId: 'analyses-azure-1',
+    provider: 'azure',
+    createdAt: now.toISOString(),
+    source: { kind: 'fixture' },
+    scopes: [{ id: scope, provider: 'azure', kind: 'tenant', complete: true }],
+    nodes: [
+      user(AZ.guest, 'guest', { userType: 'Guest', mfaRegistered: false }),
+      user(AZ.gaUser, 'ga', { userType: 'Member', mfaRegistered: true }),
+      user(AZ.pimUser, 'pim', { userType: 'Member', mfaRegistered: true }),
+      {
+        id: AZ.gaRole,
+        kind: 'AZRole',
+        name: 'Global Administrator',
+        account: TENANT,
+        scope,
+        props: {
+          templateId: '62e90394-69f5-4237-9190-012177145e10',
+          displayName: 'Global Administrator',
+          isBuiltIn: true,
+        },
+      },
+    ],
+    edges: [
+      { type: 'AZHasRole', source: AZ.gaUser, target: AZ.gaRole, scope, props: { scopeId: '/' } },
+      {
+        type: 'AZRoleEligible',
+        source: AZ.pimUser,
+        target: AZ.gaRole,
+        scope,
+        props: { scopeId: '/', requiresApproval: true },
+      },
+    ],
+    usage: [],
+    gaps: [],
+  };
+}
+
+export function gcpSnapshot(now: Date): Snapshot {
+  const scope = `gcp:projects/${PROJECT}`;
+  const sa = (id: string, name: string, props: Record<string, unknown> = {}) => ({
+    id,
+    kind: 'GCPServiceAccount' as const,
+    name,
+    account: PROJECT,
+    scope,
+    props: { projectId: PROJECT, email: id.replace('serviceAccount:', ''), ...props },
+  });
+  return {
+    schemaVersion: '1.0',
+    scanId: 'analyses-gcp-1',
+    provider: 'gcp',
+    createdAt: now.toISOString(),
+    source: { kind: 'fixture' },
+    scopes: [{ id: scope, provider: 'gcp', kind: 'project', complete: true }],
+    nodes: [
+      sa(GCP.defaultSa, 'compute default', { defaultAccount: true, autoEditor: true }),
+      sa(GCP.saA, 'a'),
+      sa(GCP.saB, 'b'),
+      {
+        id: GCP.user,
+        kind: 'GCPUser',
+        name: 'dev@example.com',
+        account: PROJECT,
+        scope,
+        props: { email: 'dev@example.com' },
+      },
+      {
+        id: GCP.allUsers,
+        kind: 'GCPPublic',
+        name: 'allUsers',
+        account: PROJECT,
+        scope,
+        props: { member: 'allUsers' },
+      },
+      {
+        id: GCP.fn,
+        kind: 'GCPFunction',
+        name: 'public-fn',
+        account: PROJECT,
+        scope,
+        props: { projectId: PROJECT },
+      },
+      {
+        id: GCP.pool,
+        kind: 'GCPWorkloadIdentityPool',
+        name: 'aws-pool',
+        account: PROJECT,
+        scope,
+        props: { projectId: PROJECT },
+      },
+      {
+        id: ID.oidc,
+        kind: 'AWSIdentityProvider',
+        name: 'github',
+        account: ACCT,
+        scope: `aws:${ACCT}`,
+        stub: true,
+      },
+    ],
+    edges: [
+      {
+        type: 'FEDERATES_TO',
+        source: ID.oidc,
+        target: GCP.pool,
+        scope,
+        props: { issuer: 'https://token.actions.githubusercontent.com' },
+      },
+    ],
+    usage: [],
+    gaps: [],
+  };
+}
+
+export async function applyMultiCloudDerived(graph: Graph): Promise<void> {
+  runSeq += 1;
+  const e = (
+    type: DerivedEdge['type'],
+    source: string,
+    target: string,
+    technique: string,
+    reason: string,
+  ): DerivedEdge => ({
+    type,
+    source,
+    target,
+    key: technique,
+    props: { derived: true, technique, reason, conditional: false } as DerivedEdge['props'],
+  });
+  await loadDerived(
+    graph,
+    'azure',
+    `fixture-azure-${runSeq}`,
+    [e('AZResetPassword', AZ.guest, AZ.gaUser, 'AZ-04', 'Guest holds Helpdesk Administrator over ga')],
+    [
+      { id: AZ.gaUser, reason: 'az-entra-role' },
+      { id: AZ.gaRole, reason: 'az-entra-role' },
+    ],
+  );
+  await loadDerived(
+    graph,
+    'gcp',
+    `fixture-gcp-${runSeq}`,
+    [
+      e('GCP_GET_ACCESS_TOKEN', GCP.user, GCP.saA, 'GCP-06', 'iam.serviceAccounts.getAccessToken on a'),
+      e('GCP_GET_ACCESS_TOKEN', GCP.saA, GCP.saB, 'GCP-06', 'iam.serviceAccounts.getAccessToken on b'),
+      {
+        type: 'CAN_ACCESS',
+        source: GCP.allUsers,
+        target: GCP.fn,
+        key: 'cloudfunctions',
+        props: {
+          derived: true,
+          service: 'cloudfunctions',
+          actions: ['cloudfunctions.functions.call'],
+          actionCount: 1,
+          highRiskCount: 0,
+          isPublic: true,
+        } as DerivedEdge['props'],
+      },
+    ],
+    [],
+  );
+}
+
+export function writeSnapshot(dir: string, snap: Snapshot): string {
+  const file = path.join(dir, `${snap.scanId}.json`);
+  writeFileSync(file, JSON.stringify(snap));
+  return file;
+}

@@ -10,7 +10,21 @@ import { runGuarded } from '../../cypher/guard.js';
 import { findPaths } from '../../cypher/paths.js';
 import { expandCypher, loadRegistry, type QueryRegistry, toDriverParams } from '../../cypher/registry.js';
 import { loadSnapshotFile } from '../../ingest/load/loader.js';
-import { ACCT, applyDerived, ID, writeEstate } from '../helpers/analyses-estate.js';
+import {
+  ACCT,
+  AZ,
+  applyDerived,
+  applyMultiCloudDerived,
+  azureSnapshot,
+  FOREIGN,
+  GCP,
+  gcpSnapshot,
+  ID,
+  PROJECT,
+  TENANT,
+  writeEstate,
+  writeSnapshot,
+} from '../helpers/analyses-estate.js';
 import { resetGraph, testGraph } from '../helpers/graph.js';
 
 const NOW = new Date();
@@ -32,7 +46,10 @@ beforeAll(async () => {
   await resetGraph(graph);
   const dir = mkdtempSync(path.join(tmpdir(), 'pg-analyses-'));
   await loadSnapshotFile(graph, writeEstate(dir, NOW));
+  await loadSnapshotFile(graph, writeSnapshot(dir, azureSnapshot(NOW)));
+  await loadSnapshotFile(graph, writeSnapshot(dir, gcpSnapshot(NOW)));
   await applyDerived(graph, NOW);
+  await applyMultiCloudDerived(graph);
   await computeAllPci(graph, { lookbackDays: 90, now: NOW });
   registry = await loadRegistry([]);
 });
@@ -56,14 +73,15 @@ describe('saved queries on the fixture estate', () => {
 
   // Planted risk -> the query that must find it (exact subject sets where the fixture fixes them).
   const planted: [string, string[]][] = [
-    ['tier-zero-reachable', [ID.alice, ID.carol, ID.deploy]],
-    ['escalation-to-tier-zero-direct', [ID.carol, ID.deploy]],
+    // The PIM-eligible user is one traversable AZRoleEligible edge from Global Administrator.
+    ['tier-zero-reachable', [AZ.guest, AZ.pimUser, ID.alice, ID.carol, ID.deploy]],
+    ['escalation-to-tier-zero-direct', [AZ.guest, ID.carol, ID.deploy]],
     ['conditional-escalations', [ID.carol]],
-    ['users-without-mfa-can-escalate', [ID.alice, ID.carol]],
+    ['users-without-mfa-can-escalate', [AZ.guest, ID.alice, ID.carol]],
     ['external-principals-with-escalation', [ID.anyone]],
     ['workloads-running-as-tier-zero', [ID.fn]],
-    // bob is in the admins group and lambda-admin says admin: only dave is a shadow admin.
-    ['shadow-admins', [ID.dave]],
+    // bob is in the admins group and lambda-admin says admin: dave and the Entra GA user are shadow admins.
+    ['shadow-admins', [AZ.gaUser, ID.dave]],
     ['passrole-star', [ID.alice, ID.deploy]],
     ['toxic-passrole-compute', [ID.deploy]],
     ['toxic-permissions-and-passrole', [ID.alice]],
@@ -79,15 +97,23 @@ describe('saved queries on the fixture estate', () => {
     ['unused-trusts', [ID.extRole, ID.lambdaAdmin]],
     ['unused-group-memberships', [ID.bob, ID.erin]],
     ['users-never-logged-in', [ID.carol]],
-    ['public-resources', [ID.publicBucket]],
+    ['public-resources', [GCP.fn, ID.publicBucket]],
     ['cross-account-resource-policies', [ID.sharedBucket]],
     ['roles-assumable-from-other-accounts', [ID.extRole]],
     ['roles-assumable-by-anyone', [ID.publicRole]],
     ['federated-trusts-without-conditions', [ID.oidcRole]],
-    ['users-without-mfa', [ID.alice, ID.carol]],
+    ['users-without-mfa', [AZ.guest, ID.alice, ID.carol]],
     ['inline-policies', [ID.dave]],
     ['multiple-active-keys', [ID.alice]],
     ['pci-high-identities', [ID.bob, ID.dave, ID.lambdaAdmin]],
+    ['admin-wildcard-access', [ID.admins, ID.bob, ID.dave, ID.lambdaAdmin]],
+    ['groups-never-used', [ID.admins]],
+    ['federation-without-subject', [ID.oidc]],
+    ['azure-pim-eligible-tier-zero', [AZ.pimUser]],
+    ['azure-guest-users-with-escalation', [AZ.guest]],
+    ['gcp-default-sa-editor', [GCP.defaultSa]],
+    ['gcp-public-principals-with-access', [GCP.allUsers]],
+    ['gcp-sa-impersonation-chains', [GCP.user]],
   ];
   for (const [id, expected] of planted) {
     it(`${id} finds exactly the planted subjects`, async () => {
@@ -95,6 +121,54 @@ describe('saved queries on the fixture estate', () => {
       expect(subjects(r.rows)).toEqual([...expected].sort());
     });
   }
+
+  // Exploration (info) queries: a column that must hold exactly these values.
+  const explored: [string, string, unknown[]][] = [
+    [
+      'escalation-edges',
+      'technique',
+      ['AZ-04', 'GCP-06', 'GCP-06', 'iam-002', 'lambda-001', 'lambda-003', 'sts-001', 'sts-001'],
+    ],
+    ['admin-equivalent-principals', 'id', [AZ.gaUser, ID.admins, ID.bob, ID.dave, ID.lambdaAdmin]],
+    ['privileged-group-members', 'memberId', [ID.bob]],
+    // "anyone" belongs to no account.
+    ['largest-blast-radius', 'account', [ACCT, FOREIGN, PROJECT, null]],
+    ['cross-cloud-federation', 'targetId', [GCP.pool]],
+    ['service-trusted-roles', 'roleId', [ID.lambdaAdmin]],
+    ['unattached-customer-policies', 'id', [ID.unusedPolicy]],
+    ['tier-zero-inventory', 'kind', ['AZRole', 'AZUser', 'AWSAdmin', 'AWSGroup', 'AWSRole', 'AWSUser']],
+    ['pci-by-account', 'account', [ACCT, PROJECT, TENANT]],
+    ['azure-tier-zero-role-holders', 'id', [AZ.gaUser]],
+    [
+      'identities-no-usage-data',
+      'id',
+      [AZ.gaUser, AZ.guest, AZ.pimUser, ID.carol, ID.oidcRole, GCP.saA, GCP.saB, GCP.defaultSa, GCP.user],
+    ],
+  ];
+  for (const [id, column, expected] of explored) {
+    it(`${id} lists the expected ${column} values`, async () => {
+      const r = await runSaved(id);
+      expect(r.rows.map((x) => x[column]).sort()).toEqual([...expected].sort());
+    });
+  }
+
+  it('shortest-path-from and shortest-path-between take their required parameters', async () => {
+    const from = await runSaved('shortest-path-from', { from: ID.carol });
+    expect(from.rows.map((r) => r.targetId).sort()).toEqual([ID.dave, ID.lambdaAdmin].sort());
+    const between = await runSaved('shortest-path-between', {
+      from: ID.alice,
+      to: ID.lambdaAdmin,
+      maxHops: '3',
+    });
+    expect(between.rows.map((r) => r.hops)).toEqual([2]);
+    await expect(runSaved('shortest-path-between', { from: ID.alice })).rejects.toThrow(
+      /parameter to \(string\) is required/,
+    );
+  });
+
+  it('stale-scopes reports nothing while every scope loaded completely', async () => {
+    expect((await runSaved('stale-scopes')).rows).toEqual([]);
+  });
 
   it('tier-zero-reachable returns explained paths as graph elements', async () => {
     const r = await runSaved('tier-zero-reachable');

@@ -58,6 +58,7 @@ export async function seedEstate(graph: Graph): Promise<void> {
   await graph.write(`MATCH (p:Entity {id: 'placeholder-never-used'}) DETACH DELETE p`);
   await graph.write(
     `MATCH (d:Entity {id: $deploy}), (g:Entity {id: $devs})
+     SET g.tierZero = true, g.tierZeroReason = 'aws-admin-star'
      CREATE (d)-[:AWS_ADD_TO_GROUP {technique: 'iam-013', key: 'iam-013', derived: true, deriveRun: 't',
              reason: 'deploy can add itself to devs', conditional: true}]->(g)
      CREATE (f:PGFinding {fingerprint: $fp, queryId: 'aws-admin-users', title: 'User with admin rights',

@@ -11,54 +11,11 @@ import type { Graph } from '../../cypher/db/graph.js';
 import { EdgeSets } from '../../cypher/schema/index.js';
 import { awsProvider } from '../../ingest/aws/index.js';
 import { loadSnapshotFile } from '../../ingest/load/loader.js';
-import { A, B, ids, M, plantedSnapshot } from '../fixtures/aws/planted.js';
+import { A, EXPECTED, EXPECTED_TIER_ZERO, ids, plantedSnapshot } from '../fixtures/aws/planted.js';
 import { resetGraph, testGraph } from '../helpers/graph.js';
 
-const { user, role, group } = ids;
-const ADMIN_A = `aws-admin:${A}`;
+const { user, role } = ids;
 const log = () => {};
-
-/** [type, source, target, technique, conditional] of every expected escalation edge. */
-const EXPECTED: [string, string, string, string, boolean][] = [
-  ['AWS_ASSUME_ROLE', 'lambda.amazonaws.com', role(A, 'lambda-admin'), 'sts-001', false],
-  ['AWS_ASSUME_ROLE', user(A, 'admin-alice'), role(A, 'deploy'), 'sts-001', false],
-  ['AWS_ASSUME_ROLE', role(A, 'lambda-admin'), role(A, 'deploy'), 'sts-001', false],
-  ['AWS_ASSUME_ROLE', user(A, 'power-paul'), role(A, 'deploy'), 'sts-001', false],
-  ['AWS_ASSUME_ROLE', role(A, 'OrganizationAccountAccessRole'), role(A, 'deploy'), 'sts-001', false],
-  ['AWS_ASSUME_ROLE', user(A, 'chain-carl'), role(A, 'hop1'), 'sts-001', false],
-  ['AWS_ASSUME_ROLE', role(A, 'hop1'), role(A, 'hop2'), 'sts-001', false],
-  ['AWS_ASSUME_ROLE', `arn:aws:iam::${M}:root`, role(A, 'OrganizationAccountAccessRole'), 'sts-001', false],
-  ['AWS_ASSUME_ROLE', user(A, 'admin-alice'), role(B, 'xacct-admin'), 'sts-001', false],
-  ['AWS_ASSUME_ROLE', role(A, 'lambda-admin'), role(B, 'xacct-admin'), 'sts-001', false],
-  ['AWS_ASSUME_ROLE', user(A, 'power-paul'), role(B, 'xacct-admin'), 'sts-001', false],
-  ['AWS_ASSUME_ROLE', role(A, 'OrganizationAccountAccessRole'), role(B, 'xacct-admin'), 'sts-001', false],
-  ['AWS_ASSUME_ROLE', user(A, 'xuser'), role(B, 'xacct-admin'), 'sts-001', false],
-  ['AWS_PUT_INLINE_POLICY', role(A, 'self-putter'), ADMIN_A, 'iam-005', false],
-  ['AWS_CREATE_ACCESS_KEY', user(A, 'key-minter'), user(A, 'admin-alice'), 'iam-002', false],
-  ['AWS_PASSROLE_VIA', user(A, 'passer'), role(A, 'lambda-admin'), 'lambda-001', false],
-  ['AWS_EDIT_POLICY', user(A, 'mfa-mary'), ADMIN_A, 'iam-001', true],
-  ['AWS_EDIT_POLICY', user(A, 'versioner'), ADMIN_A, 'AWS-02', false],
-  ['AWS_ADD_TO_GROUP', user(A, 'joiner'), group(A, 'admins'), 'iam-013', false],
-  ['AWS_HIJACK_RESOURCE', user(A, 'power-paul'), role(A, 'lambda-admin'), 'lambda-003', true],
-  ['AWS_HIJACK_RESOURCE', user(A, 'power-paul'), role(A, 'lambda-admin'), 'lambda-004', false],
-  ['AWS_HIJACK_RESOURCE', user(A, 'power-paul'), role(A, 'lambda-admin'), 'lambda-005', false],
-  ['AWS_HIJACK_RESOURCE', user(A, 'power-paul'), role(A, 'lambda-admin'), 'AWS-26', true],
-  ['AWS_ATTACH_POLICY', role(A, 'hop2'), ADMIN_A, 'iam-009', false],
-];
-
-const EXPECTED_TIER_ZERO = [
-  `aws-admin:${A}`,
-  `aws-admin:${B}`,
-  `arn:aws:iam::${A}:root`,
-  `arn:aws:iam::${B}:root`,
-  `arn:aws:iam::${M}:root`,
-  user(A, 'admin-alice'),
-  user(A, 'iam-ian'),
-  role(A, 'lambda-admin'),
-  role(A, 'OrganizationAccountAccessRole'),
-  role(B, 'xacct-admin'),
-  group(A, 'admins'),
-].sort();
 
 const key = (r: (string | boolean)[]) => r.join(' | ');
 

@@ -24,6 +24,9 @@ import { collectResources } from './resources.js';
 
 export const COLLECTOR_VERSION = 'permgraph collect aws 0.1.0';
 
+// The pinned SDK versions support Node 20; their notice about future releases is noise here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 export interface CollectAwsOptions {
   out: string;
   regions: string[];

@@ -38,7 +38,8 @@ export interface DeriveOutput {
 }
 
 const ADMIN_POLICY = 'arn:aws:iam::aws:policy/AdministratorAccess';
-const CAP = 200;
+/** Cap on listed actions per CAN_ACCESS edge (the counts are exact). */
+const CAP = 100;
 
 /** The outcome of "can P do all of these": conditional when any part is. */
 interface Ability {
@@ -286,6 +287,7 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
     const bySignature = new Map<string, Decision>();
     for (const { a, resources } of cands.values()) {
       let row: AccessRow | undefined;
+      let star = false;
       let sig = '';
       for (let i = 0; i < stmts.length; i++) {
         const st = stmts[i]!;
@@ -319,10 +321,9 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
             rows.set(a.service, row);
           }
           row.actions.push(a);
-          granted += 1;
-          if (a.service === 'iam' && r === '*' && !d.conditional) iamStar += 1;
         }
         row.resources.add(r);
+        if (r === '*' && !d.conditional) star = true;
         if (r === '*') row.allResources = true;
         if (d.conditional) {
           row.conditional = true;
@@ -330,6 +331,11 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
             row.conditions.push(...d.conditions.slice(0, 10 - row.conditions.length));
         }
         for (const g of d.grantedBy) row.grants.set(`${g.policy}|${g.statement}`, { ...g, action: a.full });
+      }
+      // "Admin" counts actions granted unconditionally on every resource.
+      if (star) {
+        granted += 1;
+        if (a.service === 'iam') iamStar += 1;
       }
     }
     if (cacheKey && !cached) accessCache.set(cacheKey, { rows, granted, iamStar });
@@ -493,7 +499,7 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
         'sts-001',
         explain(
           'sts-001',
-          `can assume ${r.node.name ?? r.id}${cross ? ' (cross-account)' : ''}: trust admits it and sts:AssumeRole is allowed`,
+          `${p.node.name ?? p.id} can assume ${r.node.name ?? r.id}${cross ? ' (cross-account)' : ''}: trust admits it and sts:AssumeRole is allowed`,
           ab,
           {
             via: null,
@@ -572,7 +578,16 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
     m.set(p.account, l);
   }
   // The gain of a write to X's policies is admin only when X's boundary does not cap it.
+  const cappedMemo = new Map<string, boolean>();
   const uncapped = (x: Principal): boolean => {
+    if (!x.boundary) return true;
+    const hit = cappedMemo.get(x.id);
+    if (hit !== undefined) return hit;
+    const v = uncappedUncached(x);
+    cappedMemo.set(x.id, v);
+    return v;
+  };
+  const uncappedUncached = (x: Principal): boolean => {
     if (!x.boundary) return true;
     const set: PolicySet = { identity: [x.boundary] };
     return ['iam:AttachRolePolicy', 'ec2:RunInstances', 's3:GetObject', 'lambda:CreateFunction'].every(
@@ -590,7 +605,15 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
     );
   };
   const adminCtx = { 'iam:policyarn': ADMIN_POLICY };
+  const trustCache = new Map<string, Ability | undefined>();
   const trustsService = (r: Principal, services: string[]): Ability | undefined => {
+    const k = `${r.id}|${services.join(',')}`;
+    if (trustCache.has(k)) return trustCache.get(k);
+    const v = trustsServiceUncached(r, services);
+    trustCache.set(k, v);
+    return v;
+  };
+  const trustsServiceUncached = (r: Principal, services: string[]): Ability | undefined => {
     if (!r.trust) return undefined;
     for (const svc of services) {
       const d = evaluateRequest(
@@ -625,7 +648,16 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
 
   for (const p of model.principals.values()) {
     if (admins.has(p.id)) continue;
-    const cands = p;
+    const memo = new Map<string, boolean>();
+    const cands = (actions: string[]) =>
+      actions.every((a) => {
+        let v = memo.get(a);
+        if (v === undefined) {
+          v = hasAction(p, [a]);
+          memo.set(a, v);
+        }
+        return v;
+      });
     if (!p.policies.some((pol) => compilePolicy(pol).some((st) => st.effect === 'Allow'))) continue;
     const admin = adminNodeId(p.account);
     const name = p.node.name ?? p.id;
@@ -638,7 +670,7 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
       reason: string,
       ctx = {},
     ) => {
-      if (!hasAction(cands, [action])) return;
+      if (!cands([action])) return;
       const d = ev.can(p, action, resource, { context: ctx });
       if (d.decision !== 'Allowed') return;
       emit(type, p.id, admin, `${technique}|${via ?? ''}`, explain(technique, reason, merge([d]), { via }));
@@ -728,7 +760,7 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
         }
       }
     }
-    if (p.type === 'user' && hasAction(cands, ['iam:AddUserToGroup'])) {
+    if (p.type === 'user' && cands(['iam:AddUserToGroup'])) {
       for (const [gid, g] of model.groups) {
         if (g.node.account !== p.account || p.groups.includes(gid) || g.policies.length === 0) continue;
         const d = ev.can(p, 'iam:AddUserToGroup', gid);
@@ -753,7 +785,7 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
       const uname = u.node.name ?? u.id;
       const keys =
         typeof u.node.props?.accessKeyCount === 'number' ? (u.node.props.accessKeyCount as number) : null;
-      if (hasAction(cands, ['iam:CreateAccessKey'])) {
+      if (cands(['iam:CreateAccessKey'])) {
         const ck = ev.can(p, 'iam:CreateAccessKey', u.id);
         if (ck.decision === 'Allowed') {
           if (keys === null || keys < 2)
@@ -821,7 +853,7 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
       const hasLogin = u.node.props?.hasLoginProfile;
       const mfa = Boolean(u.node.props?.mfaEnabled);
       const pw = (technique: string, action: string, why: string) => {
-        if (!hasAction(cands, [action])) return;
+        if (!cands([action])) return;
         const d = ev.can(p, action, u.id);
         if (d.decision !== 'Allowed') return;
         emit(
@@ -849,7 +881,7 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
         (r.node.props?.path as string | undefined)?.startsWith('/aws-service-role/');
       const assume = assumable.get(r.id)?.get(p.id);
       const trustEdit =
-        !serviceLinked && hasAction(cands, ['iam:UpdateAssumeRolePolicy'])
+        !serviceLinked && cands(['iam:UpdateAssumeRolePolicy'])
           ? ev.can(p, 'iam:UpdateAssumeRolePolicy', r.id)
           : undefined;
       const canTrust = trustEdit?.decision === 'Allowed' ? trustEdit : undefined;
@@ -872,7 +904,7 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
       if (assume) entries.push(['assume', 'and assume it', assume]);
       if (canTrust) entries.push(['trust', 'and rewrite its trust', canTrust]);
       for (const [how, words, entry] of entries) {
-        const at = hasAction(cands, ['iam:AttachRolePolicy'])
+        const at = cands(['iam:AttachRolePolicy'])
           ? ev.can(p, 'iam:AttachRolePolicy', r.id, { context: adminCtx })
           : undefined;
         if (at?.decision === 'Allowed') {
@@ -887,7 +919,7 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
             }),
           );
         }
-        const pr = hasAction(cands, ['iam:PutRolePolicy']) ? ev.can(p, 'iam:PutRolePolicy', r.id) : undefined;
+        const pr = cands(['iam:PutRolePolicy']) ? ev.can(p, 'iam:PutRolePolicy', r.id) : undefined;
         if (pr?.decision === 'Allowed') {
           const t = how === 'assume' ? 'iam-017' : 'iam-021';
           emit(
@@ -900,7 +932,7 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
             }),
           );
         }
-        if (hasAction(cands, ['iam:CreatePolicyVersion'])) {
+        if (cands(['iam:CreatePolicyVersion'])) {
           for (const m of r.managedPolicies) {
             if (m.id.startsWith('arn:aws:iam::aws:') || model.policies.get(m.id)?.node.props?.awsManaged)
               continue;
@@ -924,13 +956,14 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
       }
     }
     // New-passrole.
-    if (hasAction(cands, ['iam:PassRole'])) {
+    const passTechs = cands(['iam:PassRole'])
+      ? PASSROLE_TECHNIQUES.filter((t) => t.actions.every((a) => catalog.get(a)) && cands(t.actions))
+      : [];
+    if (passTechs.length > 0) {
       for (const r of rolesByAccount.get(p.account) ?? []) {
         if (r.id === p.id) continue;
-        for (const t of PASSROLE_TECHNIQUES) {
+        for (const t of passTechs) {
           if (t.needsInstanceProfile && !model.inProfile.has(r.id)) continue;
-          if (!t.actions.every((a) => catalog.get(a))) continue;
-          if (!hasAction(cands, t.actions)) continue;
           const trust = trustsService(r, t.services);
           if (!trust) continue;
           const svc = t.services[0]!.split('.')[0] === 'tasks' ? 'apprunner' : t.id.split('-')[0]!;
@@ -962,13 +995,45 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
         }
       }
     }
+    // cloudformation-003: a new StackSet with an administration role A that P can pass; the
+    // gain is every execution role E (any collected account) that A can assume.
+    const stackSet = ['cloudformation:CreateStackSet', 'cloudformation:CreateStackInstances'];
+    if (cands(['iam:PassRole', ...stackSet])) {
+      const creates = ev.canAll(p, stackSet, '*');
+      for (const a of creates ? (rolesByAccount.get(p.account) ?? []) : []) {
+        const trust = trustsService(a, ['cloudformation.amazonaws.com']);
+        if (!trust) continue;
+        const pass = ev.can(p, 'iam:PassRole', a.id, {
+          context: { 'iam:passedtoservice': 'cloudformation.amazonaws.com' },
+        });
+        if (pass.decision !== 'Allowed') continue;
+        for (const [eid, admitted] of assumable) {
+          const hop = admitted.get(a.id);
+          if (!hop || eid === p.id) continue;
+          emit(
+            'AWS_PASSROLE_VIA',
+            p.id,
+            eid,
+            `cloudformation-003|${a.id}`,
+            explain(
+              'cloudformation-003',
+              `${name} can pass ${a.node.name ?? a.id} to a new StackSet whose instances run as ${model.nodes.get(eid)?.name ?? eid}`,
+              merge([pass, ...(creates ?? []), trust, hop]),
+              { svc: 'cloudformation', via: a.id },
+            ),
+          );
+        }
+      }
+    }
     // Existing-passrole: hijack resources that run as a role.
+    const hijackTechs = HIJACK_TECHNIQUES.filter((t) => cands(t.actions));
     for (const [resId, roles] of model.runsAs) {
       const res = model.nodes.get(resId);
       if (!res || res.account !== p.account) continue;
-      for (const t of HIJACK_TECHNIQUES) {
+      if (hijackTechs.length === 0 && !res.props?.resourcePolicy) continue;
+      for (const t of res.props?.resourcePolicy ? HIJACK_TECHNIQUES : hijackTechs) {
         if (!t.kinds.includes(res.kind)) continue;
-        if (!hasAction(cands, t.actions) && !res.props?.resourcePolicy) continue;
+        if (!cands(t.actions) && !res.props?.resourcePolicy) continue;
         const rp = res.props?.resourcePolicy
           ? { id: `${resId}#policy`, document: res.props.resourcePolicy as never }
           : null;
@@ -996,12 +1061,17 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
       }
     }
   }
+  // The synthetic ADMIN node of an account exists when the snapshot carries it, or is
+  // created for accounts some escalation edge points at; otherwise there is nothing to mark.
+  const targeted = new Set(edges.filter((e) => adminIds.has(e.target)).map((e) => e.target));
+  const needed = adminAccounts.filter((a) => model.nodes.has(adminNodeId(a)) || targeted.has(adminNodeId(a)));
+  const neededIds = new Set(needed.map(adminNodeId));
   return {
     edges,
     tierZero: [...tierZero.entries()]
       .map(([id, reason]) => ({ id, reason }))
-      .filter((m) => exists(m.id) || m.id.startsWith('aws-admin:')),
-    adminAccounts,
+      .filter((m) => model.nodes.has(m.id) || neededIds.has(m.id)),
+    adminAccounts: needed,
     stats,
   };
 }

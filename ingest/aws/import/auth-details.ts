@@ -7,7 +7,6 @@ import { AppError } from '../../../cypher/errors.js';
 import { NodeKind } from '../../../cypher/schema/index.js';
 import type { PropValue, SnapshotGap } from '../../snapshot/types.js';
 import {
-  ACCOUNT_ID,
   accountRootArn,
   accountScope,
   arnAccount,
@@ -377,7 +376,7 @@ export class AuthDetailsConverter {
     if (!arn) throw new AppError('NORMALIZE_MISSING_ID', `${file}: ${path}.Arn is missing`);
     const awsManaged = isAwsManagedPolicyArn(arn);
     if (!awsManaged) this.own(file, path, arn);
-    const name = str(v.PolicyName);
+    const name = str(v.PolicyName) ?? arn.slice(arn.lastIndexOf('/') + 1);
     const defaultId = str(v.DefaultVersionId);
     const versions = Array.isArray(v.PolicyVersionList) ? (v.PolicyVersionList as Obj[]) : [];
     let document: Obj | null = null;
@@ -508,5 +507,3 @@ export function assumeAction(actions: string[], type: string, value: string): st
   }
   return granted.includes('sts:AssumeRole') ? 'sts:AssumeRole' : granted[0]!;
 }
-
-export { ACCOUNT_ID };

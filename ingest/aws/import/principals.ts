@@ -40,7 +40,6 @@ async function globalNode(
   id: string,
   kind: NodeKind,
   props: Record<string, string | boolean>,
-  tenant: string | null,
 ): Promise<void> {
   if (b.has(id)) return;
   await b.node({
@@ -52,7 +51,6 @@ async function globalNode(
     tenant: null,
     props,
   });
-  void tenant;
 }
 
 /**
@@ -67,11 +65,11 @@ export async function resolvePrincipal(
 ): Promise<ResolvedPrincipal> {
   const v = e.value.trim();
   if (e.type === '*' || (e.type === 'AWS' && v === '*')) {
-    await globalNode(b, '*', NodeKind.AWSExternalPrincipal, { arn: '*', isPublic: true }, tenant);
+    await globalNode(b, '*', NodeKind.AWSExternalPrincipal, { arn: '*', isPublic: true });
     return { id: '*', account: null, isPublic: true };
   }
   if (e.type === 'Service') {
-    await globalNode(b, v, NodeKind.AWSServicePrincipal, { service: v }, tenant);
+    await globalNode(b, v, NodeKind.AWSServicePrincipal, { service: v });
     return { id: v, account: null, isPublic: false };
   }
   if (e.type === 'AWS') {
@@ -124,7 +122,7 @@ export async function resolvePrincipal(
   }
   // Unique ids of deleted principals, web identity issuers, canonical users, federated users.
   const p = parseArn(v);
-  await globalNode(b, v, NodeKind.AWSExternalPrincipal, { arn: v, isPublic: false }, tenant);
+  await globalNode(b, v, NodeKind.AWSExternalPrincipal, { arn: v, isPublic: false });
   return { id: v, account: p && ACCOUNT_ID.test(p.account) ? p.account : null, isPublic: false };
 }
 

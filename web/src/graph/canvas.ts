@@ -1,0 +1,470 @@
+/**
+ * The graph canvas: the only module that talks to Cytoscape. Renders GraphElements from the
+ * API with schema styles, keeps every long step off the main thread or in short slices:
+ * layout runs in a web worker, elements are added in chunks of a few hundred per frame,
+ * labels disappear when zoomed out, nothing animates. Beyond AGGREGATE_THRESHOLD nodes,
+ * plain nodes collapse into per-kind/account groups.
+ */
+import cytoscape, { type Core, type ElementDefinition } from 'cytoscape';
+import dagre from 'cytoscape-dagre';
+import fcose from 'cytoscape-fcose';
+import type { ElementEdge, ElementEdgeData, ElementNode, ElementNodeData, GraphElements } from '../api/types';
+import { AGGREGATE_THRESHOLD, aggregate } from './aggregate';
+import type { LayoutRequest, LayoutResponse } from './layout.worker';
+import { type SchemaStyles, stylesheet, THEMES } from './style';
+
+cytoscape.use(fcose);
+cytoscape.use(dagre);
+
+export type LayoutKind = 'overview' | 'path';
+
+export interface RenderStats {
+  nodes: number;
+  edges: number;
+  aggregated: boolean;
+  /** Render call to every element drawn (initial positions). */
+  firstPaintMs: number;
+  /** Render call to final layout positions drawn. */
+  layoutMs: number;
+  /** Time the layout itself took in the worker. */
+  workerMs: number;
+  /** Where the time went: [step, ms] in order (add/frame slices, fit, paint, worker-wait...). */
+  steps: Array<[string, number]>;
+}
+
+export interface Filters {
+  providers: Set<string>;
+  categories: Set<string>;
+  types: Set<string> | null;
+  hideUnused: boolean;
+}
+
+export type Selection =
+  | { kind: 'node'; data: ElementNodeData }
+  | { kind: 'edge'; data: ElementEdgeData }
+  | { kind: 'none' };
+
+const CHUNK = 300;
+/** Above this many nodes, plain edges are drawn as straight arrowless lines. */
+const BIG = 800;
+/** Up to this many nodes, the layout is computed before the first paint (no jump). */
+const LAYOUT_FIRST = 300;
+
+const nextFrame = () => new Promise<void>((r) => requestAnimationFrame(() => r()));
+const painted = () => new Promise<void>((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+
+export class GraphCanvas {
+  readonly cy: Core;
+  private worker: Worker | null = null;
+  private seq = 0;
+  private readonly pending = new Map<number, (r: LayoutResponse) => void>();
+  private nodes = new Map<string, ElementNode>();
+  private edges = new Map<string, ElementEdge>();
+  private expandedGroups = new Set<string>();
+  private pinned = new Set<string>();
+  private filters: Filters = {
+    providers: new Set(),
+    categories: new Set(),
+    types: null,
+    hideUnused: false,
+  };
+  onSelect: (s: Selection) => void = () => {};
+  onExpand: (id: string) => void = () => {};
+  onChange: () => void = () => {};
+  lastStats: RenderStats | null = null;
+  aggregated = false;
+
+  constructor(
+    container: HTMLElement,
+    private styles: SchemaStyles,
+    theme: 'light' | 'dark',
+  ) {
+    this.cy = cytoscape({
+      container,
+      style: stylesheet(THEMES[theme]),
+      minZoom: 0.02,
+      maxZoom: 4,
+      wheelSensitivity: 0.3,
+      pixelRatio: 1,
+      textureOnViewport: false,
+      hideEdgesOnViewport: true,
+      motionBlur: false,
+      boxSelectionEnabled: false,
+    });
+    this.cy.on('tap', 'node', (e) => this.onSelect({ kind: 'node', data: e.target.data() }));
+    this.cy.on('tap', 'edge', (e) => this.onSelect({ kind: 'edge', data: e.target.data() }));
+    this.cy.on('tap', (e) => {
+      if (e.target === this.cy) this.onSelect({ kind: 'none' });
+    });
+    this.cy.on('dbltap', 'node', (e) => this.onExpand(e.target.id()));
+    try {
+      this.worker = new Worker(new URL('./layout.worker.ts', import.meta.url), { type: 'module' });
+      this.worker.onmessage = (ev: MessageEvent<LayoutResponse>) => {
+        this.pending.get(ev.data.id)?.(ev.data);
+        this.pending.delete(ev.data.id);
+      };
+    } catch {
+      this.worker = null;
+    }
+  }
+
+  setSchemaStyles(styles: SchemaStyles): void {
+    this.styles = styles;
+  }
+
+  setTheme(theme: 'light' | 'dark'): void {
+    this.cy.style(stylesheet(THEMES[theme]));
+  }
+
+  get size(): { nodes: number; edges: number } {
+    return { nodes: this.nodes.size, edges: this.edges.size };
+  }
+
+  /** Everything currently loaded (before aggregation), for export and URL state. */
+  elements(): GraphElements {
+    const strip = <T extends { data: Record<string, unknown> }>(e: T): T => ({
+      ...e,
+      data: Object.fromEntries(Object.entries(e.data).filter(([k]) => !k.startsWith('_'))) as T['data'],
+    });
+    return { nodes: [...this.nodes.values()].map(strip), edges: [...this.edges.values()].map(strip) };
+  }
+
+  hasNode(id: string): boolean {
+    return this.nodes.has(id) || this.cy.getElementById(id).nonempty();
+  }
+
+  nodeData(id: string): ElementNodeData | undefined {
+    return this.nodes.get(id)?.data;
+  }
+
+  clear(): void {
+    this.nodes.clear();
+    this.edges.clear();
+    this.expandedGroups.clear();
+    this.pinned.clear();
+    this.cy.elements().remove();
+    this.lastStats = null;
+    this.onChange();
+  }
+
+  /** Replaces the canvas content. */
+  render(els: GraphElements, layout: LayoutKind = 'overview'): Promise<RenderStats> {
+    this.nodes.clear();
+    this.edges.clear();
+    this.expandedGroups.clear();
+    this.pinned.clear();
+    this.ingest(els);
+    return this.draw(layout, null);
+  }
+
+  /** Adds elements to the canvas (expansion), placing new nodes around `anchor`. */
+  merge(els: GraphElements, layout: LayoutKind = 'overview', anchor?: string): Promise<RenderStats> {
+    if (anchor) this.pinned.add(anchor);
+    this.ingest(els);
+    return this.draw(layout, anchor ?? null);
+  }
+
+  expandGroup(key: string): Promise<RenderStats> {
+    this.expandedGroups.add(key);
+    return this.draw('overview', null);
+  }
+
+  private ingest(els: GraphElements): void {
+    for (const n of els.nodes) {
+      const prev = this.nodes.get(n.data.id);
+      const data = { ...(prev?.data ?? {}), ...n.data };
+      this.styles.decorateNode(data);
+      this.nodes.set(n.data.id, { data, position: n.position ?? prev?.position });
+    }
+    for (const e of els.edges) {
+      if (!this.nodes.has(e.data.source) || !this.nodes.has(e.data.target)) continue;
+      const data = { ...e.data };
+      this.styles.decorateEdge(data);
+      this.edges.set(e.data.id, { data });
+    }
+  }
+
+  private async draw(layout: LayoutKind, anchor: string | null): Promise<RenderStats> {
+    const t0 = performance.now();
+    const steps: Array<[string, number]> = [];
+    let tStep = t0;
+    const step = (name: string) => {
+      const now = performance.now();
+      steps.push([name, Math.round(now - tStep)]);
+      tStep = now;
+    };
+    const cy = this.cy;
+    const all: GraphElements = { nodes: [...this.nodes.values()], edges: [...this.edges.values()] };
+    const agg = aggregate(all, {
+      threshold: AGGREGATE_THRESHOLD,
+      keep: this.pinned,
+      expanded: this.expandedGroups,
+    });
+    this.aggregated = agg.aggregated;
+    const view = agg.elements;
+    for (const n of view.nodes) if (n.data.aggregate) this.styles.decorateNode(n.data);
+    for (const e of view.edges) if (String(e.data.id).startsWith('agg:')) this.styles.decorateEdge(e.data);
+
+    // Positions: keep the ones on screen, new ones around the anchor or on a grid.
+    const current = new Map<string, { x: number; y: number }>();
+    cy.nodes().forEach((n) => {
+      current.set(n.id(), { ...n.position() });
+    });
+    const fresh = view.nodes.filter((n) => !current.has(n.data.id));
+    const center = anchor && current.get(anchor) ? current.get(anchor)! : { x: 0, y: 0 };
+    const initial = new Map<string, { x: number; y: number }>();
+    const ringed = anchor !== null && fresh.length < 60;
+    const cols = Math.max(1, Math.ceil(Math.sqrt(fresh.length)));
+    fresh
+      .sort((a, b) => String(a.data.kind).localeCompare(String(b.data.kind)))
+      .forEach((n, i) => {
+        if (n.position) initial.set(n.data.id, n.position);
+        else if (ringed) {
+          const a = (2 * Math.PI * i) / fresh.length;
+          initial.set(n.data.id, { x: center.x + 160 * Math.cos(a), y: center.y + 160 * Math.sin(a) });
+        } else
+          initial.set(n.data.id, { x: center.x + (i % cols) * 70, y: center.y + Math.floor(i / cols) * 70 });
+      });
+
+    step('prepare');
+    const needLayout = fresh.some((n) => !n.position);
+    const small = view.nodes.length <= LAYOUT_FIRST;
+    const big = view.nodes.length > BIG;
+    let workerMs = 0;
+    let positions: Record<string, { x: number; y: number }> | null = null;
+    if (needLayout && small) {
+      const r = await this.layout(view, layout);
+      workerMs = r.ms;
+      positions = r.positions;
+    }
+    // Large results: the worker lays out while the page adds elements at their initial positions.
+    const later = needLayout && !small ? this.layout(view, layout) : null;
+    const pos = (id: string) => positions?.[id] ?? current.get(id) ?? initial.get(id) ?? { x: 0, y: 0 };
+
+    // Remove what is gone, add what is new, in frame-sized slices.
+    const keepIds = new Set<string>([
+      ...view.nodes.map((n) => n.data.id),
+      ...view.edges.map((e) => e.data.id),
+    ]);
+    cy.batch(() => {
+      cy.elements()
+        .filter((e) => !keepIds.has(e.id()))
+        .remove();
+    });
+    const adds: ElementDefinition[] = [];
+    for (const n of view.nodes) {
+      if (current.has(n.data.id)) continue;
+      adds.push({ group: 'nodes', data: n.data, position: { ...pos(n.data.id) } });
+    }
+    for (const e of view.edges)
+      if (cy.getElementById(e.data.id).empty())
+        adds.push({
+          group: 'edges',
+          data: e.data,
+          classes: big && e.data.category !== 'escalation' ? 'lite' : undefined,
+        });
+    const sliced = adds.length > CHUNK;
+    // While slices go in, the viewport looks away so each frame draws (almost) nothing.
+    if (sliced) this.lookAway();
+    for (let i = 0; i < adds.length; i += CHUNK) {
+      const slice = adds.slice(i, i + CHUNK);
+      cy.batch(() => {
+        const added = cy.add(slice);
+        this.applyFilters(added);
+      });
+      step('add');
+      if (i + CHUNK < adds.length) {
+        await nextFrame();
+        step('frame');
+      }
+    }
+    if (positions) this.applyPositions(positions);
+    if (!current.size || positions || sliced) this.fitBox(view.nodes.map((n) => pos(n.data.id)));
+    step('fit');
+    await painted();
+    step('paint');
+    const firstPaintMs = performance.now() - t0;
+    let layoutMs = firstPaintMs;
+    if (later) {
+      const r = await later;
+      step('worker-wait');
+      workerMs = r.ms;
+      await this.applyPositionsSliced(r.positions);
+      step('positions');
+      this.fitBox(view.nodes.map((n) => r.positions[n.data.id] ?? pos(n.data.id)));
+      await painted();
+      step('paint');
+      layoutMs = performance.now() - t0;
+    }
+    this.lastStats = {
+      nodes: view.nodes.length,
+      edges: view.edges.length,
+      aggregated: agg.aggregated,
+      firstPaintMs,
+      layoutMs,
+      workerMs,
+      steps,
+    };
+    this.onChange();
+    return this.lastStats;
+  }
+
+  private fitBox(points: Array<{ x: number; y: number }>): void {
+    if (!points.length) return;
+    const xs = points.map((p) => p.x);
+    const ys = points.map((p) => p.y);
+    const [x1, x2, y1, y2] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+    const w = this.cy.width() || 800;
+    const h = this.cy.height() || 600;
+    const zoom = Math.min(2, Math.max(0.02, Math.min((w - 60) / (x2 - x1 + 1), (h - 60) / (y2 - y1 + 1))));
+    this.cy.viewport({ zoom, pan: { x: w / 2 - zoom * ((x1 + x2) / 2), y: h / 2 - zoom * ((y1 + y2) / 2) } });
+  }
+
+  private lookAway(): void {
+    this.cy.viewport({ zoom: 1, pan: { x: -1e7, y: -1e7 } });
+  }
+
+  private async applyPositionsSliced(positions: Record<string, { x: number; y: number }>): Promise<void> {
+    const nodes = this.cy.nodes().toArray();
+    if (nodes.length <= CHUNK) return this.applyPositions(positions);
+    this.lookAway();
+    for (let i = 0; i < nodes.length; i += CHUNK) {
+      this.cy.batch(() => {
+        for (const n of nodes.slice(i, i + CHUNK)) {
+          const p = positions[n.id()];
+          if (p) n.position(p);
+        }
+      });
+      await nextFrame();
+    }
+    for (const [id, p] of Object.entries(positions)) {
+      const n = this.nodes.get(id);
+      if (n) n.position = p;
+    }
+  }
+
+  private applyPositions(positions: Record<string, { x: number; y: number }>): void {
+    this.cy.batch(() => {
+      this.cy.nodes().forEach((n) => {
+        const p = positions[n.id()];
+        if (p) n.position(p);
+      });
+    });
+    for (const [id, p] of Object.entries(positions)) {
+      const n = this.nodes.get(id);
+      if (n) n.position = p;
+    }
+  }
+
+  private layout(view: GraphElements, kind: LayoutKind): Promise<LayoutResponse> {
+    const req: LayoutRequest = {
+      id: ++this.seq,
+      layout: kind,
+      nodes: view.nodes.map((n) => ({ id: n.data.id, size: Number(n.data._size ?? 26) })),
+      edges: view.edges.map((e) => ({ id: e.data.id, source: e.data.source, target: e.data.target })),
+    };
+    if (!this.worker) return Promise.resolve(this.layoutHere(req));
+    return new Promise((resolve) => {
+      this.pending.set(req.id, resolve);
+      this.worker!.postMessage(req);
+    });
+  }
+
+  /** Fallback without workers: layout on a detached headless instance. */
+  private layoutHere(req: LayoutRequest): LayoutResponse {
+    const t0 = performance.now();
+    const cy = cytoscape({
+      headless: true,
+      styleEnabled: true,
+      style: [{ selector: 'node', style: { width: 'data(size)', height: 'data(size)' } }],
+      elements: [
+        ...req.nodes.map((n) => ({ group: 'nodes' as const, data: { id: n.id, size: n.size } })),
+        ...req.edges.map((e) => ({ group: 'edges' as const, data: e })),
+      ],
+    });
+    cy.layout(
+      req.layout === 'path'
+        ? ({ name: 'dagre', rankDir: 'LR', rankSep: 110, animate: false } as cytoscape.LayoutOptions)
+        : ({ name: 'fcose', quality: 'draft', animate: false, randomize: true } as cytoscape.LayoutOptions),
+    ).run();
+    const positions: LayoutResponse['positions'] = {};
+    cy.nodes().forEach((n) => {
+      positions[n.id()] = n.position();
+    });
+    cy.destroy();
+    return { id: req.id, positions, ms: performance.now() - t0 };
+  }
+
+  relayout(kind: LayoutKind): Promise<RenderStats> {
+    for (const n of this.nodes.values()) n.position = undefined;
+    this.cy.elements().remove();
+    return this.draw(kind, null);
+  }
+
+  setFilters(f: Filters): void {
+    this.filters = f;
+    this.cy.batch(() => this.applyFilters(this.cy.elements()));
+  }
+
+  private applyFilters(eles: cytoscape.Collection): void {
+    const f = this.filters;
+    eles.forEach((el) => {
+      const d = el.data();
+      let hide = false;
+      if (el.isNode()) hide = f.providers.size > 0 && !f.providers.has(d.provider);
+      else {
+        hide =
+          (f.categories.size > 0 && !f.categories.has(d.category)) ||
+          (f.types !== null && !f.types.has(d.type)) ||
+          (f.hideUnused && d.unused === true);
+        const s = this.cy.getElementById(d.source).data();
+        const t = this.cy.getElementById(d.target).data();
+        if (f.providers.size && ((s && !f.providers.has(s.provider)) || (t && !f.providers.has(t.provider))))
+          hide = true;
+      }
+      if (hide) el.addClass('pg-hidden');
+      else el.removeClass('pg-hidden');
+    });
+  }
+
+  /** Emphasises one path (node ids in order); dims the rest. */
+  highlightPath(nodeIds: string[] | null): void {
+    const cy = this.cy;
+    cy.batch(() => {
+      cy.elements().removeClass('pg-path pg-dim');
+      if (!nodeIds?.length) return;
+      const on = new Set(nodeIds);
+      const edges = cy.collection();
+      for (let i = 0; i + 1 < nodeIds.length; i++)
+        edges.merge(
+          cy.edges(`[source = ${JSON.stringify(nodeIds[i])}][target = ${JSON.stringify(nodeIds[i + 1])}]`),
+        );
+      edges.addClass('pg-path');
+      cy.elements()
+        .filter((e) => (e.isNode() ? !on.has(e.id()) : !edges.has(e)))
+        .addClass('pg-dim');
+    });
+  }
+
+  select(id: string): void {
+    const el = this.cy.getElementById(id);
+    if (el.empty()) return;
+    this.cy.elements().unselect();
+    el.select();
+    this.cy.animate({ center: { eles: el } }, { duration: 0 });
+  }
+
+  fit(): void {
+    this.cy.fit(undefined, 30);
+  }
+
+  png(bg: string): Blob {
+    return this.cy.png({ output: 'blob', full: true, bg, scale: 1, maxWidth: 4096, maxHeight: 4096 });
+  }
+
+  typesOnCanvas(): Map<string, number> {
+    const m = new Map<string, number>();
+    for (const e of this.edges.values()) m.set(e.data.type, (m.get(e.data.type) ?? 0) + 1);
+    return m;
+  }
+}
