@@ -102,7 +102,9 @@ export function renderMarkdown(r: BenchResult): string {
         [
           'import (convert + load)',
           s(r.load.importMs),
-          `${r.load.snapshots} snapshot(s), ${n(r.load.usageRows)} usage rows`,
+          `${r.load.snapshots} snapshot(s): convert ${s(r.load.convertMs)}, validate ${s(r.load.validateMs)}, ` +
+            `write nodes ${s(r.load.nodesMs)} + rels ${s(r.load.edgesMs)}, usage ${s(r.load.usageMs)} ` +
+            `(${n(r.load.usageRows)} rows), cleanup ${s(r.load.cleanupMs)}, other (schema, journal) ${s(r.load.otherMs)}`,
         ],
         [
           'derive (deriveAll)',
