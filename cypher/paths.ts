@@ -131,3 +131,46 @@ export async function findPaths(graph: Graph, opts: FindPathsOptions): Promise<P
   });
   return { paths, elements: toElements(raw), ms: Date.now() - t0 };
 }
+
+export interface ReachOptions {
+  maxHops?: number;
+  edgeTypes?: string[];
+  /** Principals at most (default 10,000). */
+  limit?: number;
+}
+
+/**
+ * Every principal (not tier zero itself, not a cloud service principal) that can reach tier
+ * zero, each with one shortest path to the first tier-zero node it reaches, hop by hop.
+ */
+export async function tierZeroReach(graph: Graph, opts: ReachOptions = {}): Promise<PathsResult> {
+  const t0 = Date.now();
+  const maxHops = opts.maxHops ?? DEFAULT_MAX_HOPS;
+  if (!Number.isInteger(maxHops) || maxHops < 1 || maxHops > INLINE_INT_MAX)
+    throw new AppError(
+      'BAD_REQUEST',
+      `maxHops ${String(opts.maxHops)} must be between 1 and ${INLINE_INT_MAX}`,
+    );
+  const limit = opts.limit ?? 10_000;
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100_000)
+    throw new AppError('BAD_REQUEST', `limit ${String(opts.limit)} must be between 1 and 100000`);
+  const types = validateEdgeTypes(opts.edgeTypes ?? [...EdgeSets.TRAVERSABLE]).join('|');
+  const cypher = `MATCH (a:Principal)
+    WHERE coalesce(a.tierZero, false) = false AND NOT a:AWSServicePrincipal
+    MATCH p = ANY SHORTEST (a)((x)-[:${types}]->(y) WHERE coalesce(x.tierZero, false) = false){1,${maxHops}}(t:Entity WHERE t.tierZero = true)
+    WITH a, p ORDER BY length(p), t.id
+    WITH a, head(collect(p)) AS p
+    RETURN p ORDER BY a.id LIMIT $limit`;
+  const res = await runGuarded(
+    graph,
+    cypher,
+    { limit: neo4j.int(limit) },
+    { keepRaw: true, rowLimit: limit },
+  );
+  const raw = (res.raw ?? []).map((r) => r.get('p')).filter(isPath) as Path[];
+  const paths = raw.map((p) => {
+    const { nodes, hops } = explainPath(p);
+    return { length: hops.length, nodes, hops };
+  });
+  return { paths, elements: toElements(raw), ms: Date.now() - t0 };
+}

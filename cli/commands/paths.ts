@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { findPaths, type PathsResult } from '../../cypher/paths.js';
+import { findPaths, type PathsResult, tierZeroReach } from '../../cypher/paths.js';
 import { EdgeSets, isEdgeSetName } from '../../cypher/schema/index.js';
 import { usageError, withGraph } from '../context.js';
 import { printJson } from '../ui.js';
@@ -29,14 +29,28 @@ export function registerPaths(
   program
     .command('paths')
     .description('Attack paths from a node to another node or to tier zero, every hop explained')
-    .requiredOption('--from <id>', 'start node id (ARN, object id, member)')
+    .option(
+      '--from <id>',
+      'start node id (ARN, object id, member); without it, with --to tier-zero: every principal that reaches tier zero',
+    )
     .requiredOption('--to <id|tier-zero>', 'end node id, or tier-zero for every admin-equivalent node')
     .option('--max-hops <n>', 'longest path considered (1-12)', (v) => Number(v), 8)
     .option('--edge-set <name>', `edge set to traverse (${Object.keys(EdgeSets).join(', ')})`, 'TRAVERSABLE')
-    .option('--limit <n>', 'paths at most', (v) => Number(v), 25)
-    .option('--json', 'machine-readable output')
+    .option('--limit <n>', 'paths at most (default 25 from one node, 10000 principals without --from)', (v) =>
+      Number(v),
+    )
+    .option('--format <format>', 'table or json', 'table')
+    .option('--json', 'machine-readable output (same as --format json)')
     .action(
-      (o: { from: string; to: string; maxHops: number; edgeSet: string; limit: number; json?: boolean }) =>
+      (o: {
+        from?: string;
+        to: string;
+        maxHops: number;
+        edgeSet: string;
+        limit?: number;
+        format: string;
+        json?: boolean;
+      }) =>
         run(
           () =>
             withGraph({}, async (graph) => {
@@ -44,18 +58,32 @@ export function registerPaths(
                 throw usageError(
                   `--edge-set ${o.edgeSet}: not an edge set (${Object.keys(EdgeSets).join(', ')})`,
                 );
+              if (o.format !== 'table' && o.format !== 'json')
+                throw usageError(`--format ${o.format}: expected table or json`);
+              const json = Boolean(o.json) || o.format === 'json';
               const toTierZero = o.to === 'tier-zero';
-              const r = await findPaths(graph, {
-                from: o.from,
-                ...(toTierZero ? { toTierZero: true } : { to: o.to }),
-                maxHops: o.maxHops,
-                edgeTypes: [...EdgeSets[o.edgeSet]],
-                limit: o.limit,
-              });
-              if (o.json) printJson(r);
+              const edgeTypes = [...EdgeSets[o.edgeSet]];
+              let r: PathsResult;
+              if (o.from === undefined) {
+                if (!toTierZero) throw usageError('--from is required unless --to is tier-zero');
+                r = await tierZeroReach(graph, {
+                  maxHops: o.maxHops,
+                  edgeTypes,
+                  ...(o.limit !== undefined ? { limit: o.limit } : {}),
+                });
+              } else {
+                r = await findPaths(graph, {
+                  from: o.from,
+                  ...(toTierZero ? { toTierZero: true } : { to: o.to }),
+                  maxHops: o.maxHops,
+                  edgeTypes,
+                  limit: o.limit ?? 25,
+                });
+              }
+              if (json) printJson(r);
               else process.stdout.write(formatPaths(r));
             }),
-          o.json,
+          Boolean(o.json) || o.format === 'json',
         ),
     );
 }
