@@ -418,13 +418,9 @@ export async function runBench(opts: BenchOptions): Promise<{ result: BenchResul
         return {
           available: true,
           fn: name,
-          result: await (mod[name] as Fn)({
-            graph,
-            size: opts.size,
-            seed: opts.seed,
-            estateDir: estate.dir,
-            log,
-          }),
+          // minPrincipals 0: measure on the estate just scanned (runApiLoad would otherwise
+          // import its own M estate into this graph).
+          result: await (mod[name] as Fn)({ graph, log, seed: opts.seed, minPrincipals: 0 }),
         };
       } catch (err) {
         return { available: true, fn: name, error: errorMessage(err) };
