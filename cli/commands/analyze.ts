@@ -1,15 +1,20 @@
 import type { Command } from 'commander';
+import { type AnalyzeSummary, runAnalyses } from '../../analyze/index.js';
 import type { Graph } from '../../cypher/db/graph.js';
 import { type DeriveSummary, deriveAll } from '../../ingest/pipeline.js';
-import { withGraph } from '../context.js';
+import { usageError, withGraph } from '../context.js';
 import { log, printJson, table } from '../ui.js';
 
 export interface AnalyzeOptions {
   force?: boolean;
+  /** Only make derived data current; skip the saved analyses (findings, PCI). */
+  deriveOnly?: boolean;
+  lookbackDays?: number;
 }
 
 export interface AnalyzeResult {
   derived: DeriveSummary[];
+  analysis?: AnalyzeSummary;
 }
 
 /**
@@ -20,10 +25,15 @@ export async function deriveStep(graph: Graph, opts: AnalyzeOptions): Promise<De
   return deriveAll(graph, { force: Boolean(opts.force), log: (m, f) => log.info(m, f) });
 }
 
-/** `permgraph analyze`: derive, then (as the analyses land) the saved analyses. */
+/** `permgraph analyze`: derive, then the saved analyses (findings with fingerprints, PCI). */
 export async function analyze(graph: Graph, opts: AnalyzeOptions): Promise<AnalyzeResult> {
   const derived = await deriveStep(graph, opts);
-  return { derived };
+  if (opts.deriveOnly) return { derived };
+  const analysis = await runAnalyses(graph, {
+    log: (m, f) => log.info(m, f),
+    ...(opts.lookbackDays !== undefined ? { lookbackDays: opts.lookbackDays } : {}),
+  });
+  return { derived, analysis };
 }
 
 export function registerAnalyze(
@@ -32,14 +42,24 @@ export function registerAnalyze(
 ): void {
   program
     .command('analyze')
-    .description('Make derived access and escalation edges and tier-zero marks current for what is loaded')
+    .description(
+      'Make derived access and escalation edges and tier-zero marks current for what is loaded, then run the saved analyses (findings, PCI)',
+    )
     .option('--force', 'rebuild derived data even if the loaded input has not changed')
+    .option('--derive-only', 'only make derived data current; no findings')
+    .option('--lookback-days <n>', 'usage lookback window for unused-permission analyses', (v) => Number(v))
     .option('--json', 'machine-readable output')
-    .action((o: { force?: boolean; json?: boolean }) =>
+    .action((o: { force?: boolean; deriveOnly?: boolean; lookbackDays?: number; json?: boolean }) =>
       run(
         () =>
           withGraph({}, async (graph) => {
-            const r = await analyze(graph, { force: Boolean(o.force) });
+            if (o.lookbackDays !== undefined && (!Number.isInteger(o.lookbackDays) || o.lookbackDays < 1))
+              throw usageError('--lookback-days: expected a whole number of days, at least 1');
+            const r = await analyze(graph, {
+              force: Boolean(o.force),
+              deriveOnly: Boolean(o.deriveOnly),
+              ...(o.lookbackDays !== undefined ? { lookbackDays: o.lookbackDays } : {}),
+            });
             if (o.json) {
               printJson(r);
               return;
@@ -55,6 +75,14 @@ export function registerAnalyze(
                 })),
               ),
             );
+            const a = r.analysis;
+            if (a)
+              process.stdout.write(
+                `\nanalysis ${a.scan}: ${a.queries.length} queries, ${a.findings} findings ` +
+                  `(${a.newFindings} new, ${a.resolvedFindings} resolved, ${a.newHighRisk} new high-risk); ` +
+                  `PCI high ${a.pci.high}, medium ${a.pci.medium}, low ${a.pci.low}; ${(a.ms / 1000).toFixed(1)} s\n` +
+                  'See `permgraph findings` and `permgraph paths --to tier-zero`.\n',
+              );
           }),
         o.json,
       ),
