@@ -321,7 +321,7 @@ export class GraphCanvas {
     const [x1, x2, y1, y2] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
     const w = this.cy.width() || 800;
     const h = this.cy.height() || 600;
-    const zoom = Math.min(2, Math.max(0.02, Math.min((w - 60) / (x2 - x1 + 1), (h - 60) / (y2 - y1 + 1))));
+    const zoom = Math.min(1.4, Math.max(0.02, Math.min((w - 60) / (x2 - x1 + 1), (h - 60) / (y2 - y1 + 1))));
     this.cy.viewport({ zoom, pan: { x: w / 2 - zoom * ((x1 + x2) / 2), y: h / 2 - zoom * ((y1 + y2) / 2) } });
   }
 
@@ -461,6 +461,11 @@ export class GraphCanvas {
 
   fit(): void {
     this.cy.fit(undefined, 30);
+    // A handful of nodes should not fill the screen.
+    if (this.cy.zoom() > 1.4) {
+      this.cy.zoom(1.4);
+      this.cy.center();
+    }
   }
 
   png(bg: string): Blob {
