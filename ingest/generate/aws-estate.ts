@@ -42,7 +42,7 @@ export function isEstateSize(value: unknown): value is EstateSize {
 export const COLLECTED_AT = '2026-11-27T12:00:00Z';
 const BASE_MS = Date.parse(COLLECTED_AT);
 const DAY = 86_400_000;
-const GENERATOR_VERSION = 1;
+const GENERATOR_VERSION = 2;
 
 export interface GenerateOptions {
   size: EstateSize;
@@ -1176,8 +1176,15 @@ async function writeOrganization(ctx: Ctx): Promise<void> {
   const out = new OutFile(path.join(ctx.dir, 'organization.json'));
   const target = (id: string) => {
     if (id === org.rootId) return { TargetId: id, Arn: rootArn, Name: 'Root', Type: 'ROOT' };
-    const ou = org.ous.find((o) => o.id === id)!;
-    return { TargetId: id, Arn: ouArn(id), Name: ou.name, Type: 'ORGANIZATIONAL_UNIT' };
+    const ou = org.ous.find((o) => o.id === id);
+    if (ou) return { TargetId: id, Arn: ouArn(id), Name: ou.name, Type: 'ORGANIZATIONAL_UNIT' };
+    const acct = org.accounts.find((a) => a.id === id)!;
+    return {
+      TargetId: id,
+      Arn: `arn:aws:organizations::${mgmt}:account/${org.orgId}/${id}`,
+      Name: acct.name,
+      Type: 'ACCOUNT',
+    };
   };
   const scp = (
     id: string,
@@ -1244,7 +1251,9 @@ async function writeOrganization(ctx: Ctx): Promise<void> {
         'FullAWSAccess',
         'SERVICE_CONTROL_POLICY',
         policy(allow('*')),
-        [org.rootId],
+        // AWS attaches FullAWSAccess to the root, every OU and every account by default; an
+        // OU without an Allow would deny everything below it.
+        [org.rootId, ...org.ous.map((o) => o.id), ...org.accounts.map((a) => a.id)],
         true,
       ),
       scp(
