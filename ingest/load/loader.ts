@@ -462,8 +462,15 @@ export async function cleanupScope(
   onProgress?: (done: number) => void,
 ): Promise<{ nodes: number; edges: number }> {
   let edges = 0;
-  for (const t of await presentEdgeTypes(graph)) {
-    if (EdgeTypes[t].derived) continue;
+  // One read finds the types that hold anything stale in the scope (index seeks on r.scope);
+  // only those get delete transactions. A first load of a scope deletes nothing and costs one
+  // round trip instead of one write per relationship type.
+  const collected = (await presentEdgeTypes(graph)).filter((t) => !EdgeTypes[t].derived);
+  const stale = await typesMatching(graph, collected, 'r.scope = $scope AND r.lastSeenScan <> $scan', {
+    scope,
+    scan,
+  });
+  for (const t of stale) {
     for (;;) {
       const rows = await graph.write(
         `MATCH ()-[r:${t}]->() WHERE r.scope = $scope AND r.lastSeenScan <> $scan
@@ -490,6 +497,23 @@ export async function cleanupScope(
   return { nodes, edges };
 }
 
+/**
+ * The relationship types (of `types`) that have at least one relationship matching `where`
+ * (over `r`), in one round trip: a UNION of one bounded index seek per type.
+ */
+export async function typesMatching(
+  graph: Graph,
+  types: readonly EdgeType[],
+  where: string,
+  params: Record<string, unknown>,
+): Promise<Set<EdgeType>> {
+  if (types.length === 0) return new Set();
+  const q = types
+    .map((t) => `MATCH ()-[r:${t}]->() WHERE ${where} WITH r LIMIT 1 RETURN '${t}' AS t`)
+    .join('\nUNION ALL\n');
+  return new Set((await graph.read(q, params)).map((r) => r.t as EdgeType));
+}
+
 /** Relationship types that have at least one relationship (count store; constant time per type). */
 export async function presentEdgeTypes(graph: Graph): Promise<EdgeType[]> {
   const q = EDGE_TYPES.map(
@@ -505,13 +529,9 @@ async function firstLoadTypes(
   scopes: string[],
   scan: string,
 ): Promise<Set<EdgeType>> {
-  const out = new Set<EdgeType>();
-  for (const t of types) {
-    const rows = await graph.read(
-      `MATCH ()-[r:${t}]->() WHERE r.scope IN $scopes AND r.lastSeenScan <> $scan RETURN r LIMIT 1`,
-      { scopes, scan },
-    );
-    if (rows.length === 0) out.add(t);
-  }
-  return out;
+  const taken = await typesMatching(graph, types, 'r.scope IN $scopes AND r.lastSeenScan <> $scan', {
+    scopes,
+    scan,
+  });
+  return new Set(types.filter((t) => !taken.has(t)));
 }
