@@ -445,6 +445,25 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
     principalsByAccount.set(p.account, l);
   }
   const assumable = new Map<string, Map<string, Ability>>(); // role → principal → ability
+  const mayAssumeMemo = new Map<string, boolean>();
+  const mayAssumeRoles = (p: Principal): boolean => {
+    let v = mayAssumeMemo.get(p.id);
+    if (v === undefined) {
+      v = p.policies.some((pol) =>
+        compilePolicy(pol).some(
+          (st) =>
+            st.effect === 'Allow' &&
+            (st.actions
+              ? actionMatches(st.actions, 'sts:AssumeRole')
+              : st.notActions
+                ? !actionMatches(st.notActions, 'sts:AssumeRole')
+                : false),
+        ),
+      );
+      mayAssumeMemo.set(p.id, v);
+    }
+    return v;
+  };
   for (const r of model.principals.values()) {
     if (r.type !== 'role' || !r.trust) continue;
     const trust: NamedPolicy = { id: `${r.id}#trust`, document: r.trust };
@@ -478,8 +497,11 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
       const p = model.principals.get(id);
       if (p) candidates.add(p);
     }
-    for (const acct of accountsNamed) for (const p of principalsByAccount.get(acct) ?? []) candidates.add(p);
-    if (anyone) for (const p of model.principals.values()) candidates.add(p);
+    // Admitted through an account root or `*`, a principal also needs an identity Allow that
+    // can match sts:AssumeRole; most have none, so they are not evaluated against every role.
+    for (const acct of accountsNamed)
+      for (const p of principalsByAccount.get(acct) ?? []) if (mayAssumeRoles(p)) candidates.add(p);
+    if (anyone) for (const p of model.principals.values()) if (mayAssumeRoles(p)) candidates.add(p);
     const can = new Map<string, Ability>();
     for (const p of candidates) {
       if (p.id === r.id) continue;

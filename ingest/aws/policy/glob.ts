@@ -4,7 +4,7 @@
  * where a wildcard never spans a `:` of the first five segments.
  */
 
-const cache = new Map<string, RegExp>();
+const caches = { i: new Map<string, RegExp>(), s: new Map<string, RegExp>() };
 
 function escapeRe(s: string): string {
   return s.replace(/[.+^${}()|[\]\\]/g, '\\$&');
@@ -12,21 +12,25 @@ function escapeRe(s: string): string {
 
 /** Compiles an IAM wildcard pattern to an anchored regular expression (cached). */
 export function globRegex(pattern: string, caseInsensitive: boolean): RegExp {
-  const k = `${caseInsensitive ? 'i' : 's'}${pattern}`;
-  let re = cache.get(k);
+  const cache = caseInsensitive ? caches.i : caches.s;
+  let re = cache.get(pattern);
   if (!re) {
     const body = escapeRe(pattern).replace(/\*/g, '.*').replace(/\?/g, '.');
     re = new RegExp(`^${body}$`, caseInsensitive ? 'is' : 's');
     if (cache.size > 50_000) cache.clear();
-    cache.set(k, re);
+    cache.set(pattern, re);
   }
   return re;
 }
 
 export function globMatch(pattern: string, value: string, caseInsensitive = false): boolean {
   if (pattern === '*') return true;
-  if (!pattern.includes('*') && !pattern.includes('?'))
-    return caseInsensitive ? pattern.toLowerCase() === value.toLowerCase() : pattern === value;
+  if (!pattern.includes('*') && !pattern.includes('?')) {
+    if (pattern === value) return true;
+    return (
+      caseInsensitive && pattern.length === value.length && pattern.toLowerCase() === value.toLowerCase()
+    );
+  }
   return globRegex(pattern, caseInsensitive).test(value);
 }
 
