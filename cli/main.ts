@@ -57,6 +57,11 @@ export function buildProgram(): Command {
 }
 
 async function main(): Promise<void> {
+  // `permgraph ... | head` closes the pipe early: stop quietly instead of crashing.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
   const program = buildProgram();
   try {
     await program.parseAsync(process.argv);

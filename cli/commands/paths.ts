@@ -4,6 +4,53 @@ import { EdgeSets, isEdgeSetName } from '../../cypher/schema/index.js';
 import { usageError, withGraph } from '../context.js';
 import { printJson } from '../ui.js';
 
+export interface PathEnd {
+  id: string;
+  name: string;
+  provider: string;
+  kind: string;
+}
+
+/** The JSON contract of `paths`: one element per path, shortest first, every hop explained. */
+export interface PathJson {
+  source: PathEnd;
+  target: PathEnd;
+  length: number;
+  hops: {
+    from: string;
+    to: string;
+    type: string;
+    technique: string | null;
+    conditional: boolean;
+    reason: string;
+    grantedBy?: unknown;
+  }[];
+}
+
+export function pathsJson(r: PathsResult): PathJson[] {
+  const nodes = new Map(r.elements.nodes.map((n) => [n.data.id, n.data]));
+  const end = (id: string): PathEnd => {
+    const n = nodes.get(id);
+    return { id, name: n?.label ?? id, provider: n?.provider ?? '', kind: n?.kind ?? '' };
+  };
+  return r.paths
+    .map((p) => ({
+      source: end(p.nodes[0]!),
+      target: end(p.nodes[p.nodes.length - 1]!),
+      length: p.length,
+      hops: p.hops.map((h) => ({
+        from: h.from,
+        to: h.to,
+        type: h.type,
+        technique: h.technique ?? null,
+        conditional: h.conditional,
+        reason: h.reason,
+        ...(h.grantedBy !== undefined ? { grantedBy: h.grantedBy } : {}),
+      })),
+    }))
+    .sort((a, b) => a.length - b.length || a.source.id.localeCompare(b.source.id));
+}
+
 export function formatPaths(r: PathsResult): string {
   if (r.paths.length === 0) return 'No path found.\n';
   const name = new Map(r.elements.nodes.map((n) => [n.data.id, n.data.label]));
@@ -80,7 +127,7 @@ export function registerPaths(
                   limit: o.limit ?? 25,
                 });
               }
-              if (json) printJson(r);
+              if (json) printJson(pathsJson(r));
               else process.stdout.write(formatPaths(r));
             }),
           Boolean(o.json) || o.format === 'json',

@@ -99,7 +99,10 @@ describe('permgraph query / paths / scan / findings', () => {
     expect(r.stdout).toContain('alice -> deploy -> lambda-admin  (2 hops)');
     expect(r.stdout).toContain('--AWS_PASSROLE_VIA [lambda-001]-->');
     const j = await cli(['paths', '--from', ID.alice, '--to', ID.lambdaAdmin, '--json']);
-    expect(JSON.parse(j.stdout).paths[0].nodes).toEqual([ID.alice, ID.deploy, ID.lambdaAdmin]);
+    const first = JSON.parse(j.stdout)[0];
+    expect(first.source.id).toBe(ID.alice);
+    expect(first.target.id).toBe(ID.lambdaAdmin);
+    expect(first.hops.map((h: { to: string }) => h.to)).toEqual([ID.deploy, ID.lambdaAdmin]);
     const missing = await cli(['paths', '--from', 'nobody', '--to', 'tier-zero']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/nobody does not exist/);

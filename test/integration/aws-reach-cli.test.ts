@@ -5,8 +5,8 @@
  * (a permissions boundary, an explicit deny, a trust that names someone else).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PathJson } from '../../cli/commands/paths.js';
 import type { Graph } from '../../cypher/db/graph.js';
-import type { PathsResult } from '../../cypher/paths.js';
 import { runCli } from '../helpers/cli.js';
 import { cliEnv, resetGraph, testGraph } from '../helpers/graph.js';
 
@@ -32,8 +32,8 @@ describe('import -> analyze -> paths --to tier-zero (AWS)', () => {
 
     const r = runCli(['paths', '--to', 'tier-zero', '--format', 'json'], env);
     expect(r.code, r.stderr).toBe(0);
-    const res = JSON.parse(r.stdout) as PathsResult;
-    const bySubject = new Map(res.paths.map((p) => [p.nodes[0]!, p]));
+    const res = JSON.parse(r.stdout) as PathJson[];
+    const bySubject = new Map(res.map((p) => [p.source.id, p]));
     expect([...bySubject.keys()].sort()).toEqual(
       [arn('user/bob'), arn('user/carol'), arn('user/frank'), arn('user/ivan'), arn('role/ops')].sort(),
     );
@@ -43,7 +43,10 @@ describe('import -> analyze -> paths --to tier-zero (AWS)', () => {
     expect(techniques(arn('role/ops'))).toEqual(['iam-009']);
     expect(techniques(arn('user/ivan'))).toEqual(['iam-013']);
     expect(techniques(arn('user/frank'))).toEqual(['sts-001']);
-    for (const p of res.paths) {
+    // Shortest first; every element names its source and tier-zero target.
+    expect(res.map((p) => p.length)).toEqual([...res.map((p) => p.length)].sort((a, b) => a - b));
+    expect(bySubject.get(arn('user/bob'))!.target).toMatchObject({ provider: 'aws', kind: 'AWSAdmin' });
+    for (const p of res) {
       for (const h of p.hops) {
         expect(h.reason.length).toBeGreaterThan(10);
         expect(h.grantedBy, `${h.from} -> ${h.to}`).toBeTruthy();
