@@ -22,6 +22,9 @@ export interface LayoutResponse {
   error?: string;
 }
 
+/** Overviews above this many nodes get the draft layout, spread to a readable density. */
+export const SPREAD_MIN = 300;
+
 export function layoutOptions(kind: 'overview' | 'path', n: number): cytoscape.LayoutOptions {
   if (kind === 'path')
     return {
@@ -34,19 +37,19 @@ export function layoutOptions(kind: 'overview' | 'path', n: number): cytoscape.L
     } as cytoscape.LayoutOptions;
   return {
     name: 'fcose',
-    quality: n > 1000 ? 'draft' : 'default',
+    // Beyond SPREAD_MIN nodes the spectral (draft) layout alone, spread afterwards: the force
+    // refinement costs seconds at 500 nodes on a slow machine and the page waits for it.
+    quality: n > SPREAD_MIN ? 'draft' : 'default',
     randomize: true,
     animate: false,
     fit: false,
     nodeRepulsion: 6000,
     idealEdgeLength: 70,
-    numIter: n > 1000 ? 1000 : 2500,
+    numIter: 2500,
     packComponents: true,
   } as cytoscape.LayoutOptions;
 }
 
-/** Overviews above this many nodes are spread to a readable density after the layout. */
-export const SPREAD_MIN = 300;
 /** Target area per node (px²) when spreading: about a 60 px grid. */
 const AREA_PER_NODE = 60 * 60;
 
