@@ -1,9 +1,11 @@
 /**
  * The graph canvas: the only module that talks to Cytoscape. Renders GraphElements from the
- * API with schema styles, keeps every long step off the main thread or in short slices:
- * layout runs in a web worker, elements are added in chunks of a few hundred per frame,
- * labels disappear when zoomed out, nothing animates. Beyond AGGREGATE_THRESHOLD nodes,
- * plain nodes collapse into per-kind/account groups.
+ * API with schema styles and keeps every long step off the main thread or in short slices:
+ * the layout runs in a web worker first, then elements go in once at their final positions
+ * (500 per task while the viewport looks away, so nothing is drawn until the fit), labels
+ * disappear when zoomed out, nothing animates. Beyond BIG nodes edges are straight and
+ * unlabelled and pan/zoom draws a texture; beyond AGGREGATE_THRESHOLD nodes, plain nodes
+ * collapse into per-kind/account groups.
  */
 import cytoscape, { type Core, type ElementDefinition } from 'cytoscape';
 import dagre from 'cytoscape-dagre';
