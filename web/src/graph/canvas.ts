@@ -2,7 +2,7 @@
  * The graph canvas: the only module that talks to Cytoscape. Renders GraphElements from the
  * API with schema styles and keeps every long step off the main thread or in short slices:
  * the layout runs in a web worker first, then elements go in once at their final positions
- * (500 per task while the viewport looks away, so nothing is drawn until the fit), labels
+ * (250 per task while the viewport looks away, so nothing is drawn until the fit), labels
  * disappear when zoomed out, nothing animates. Beyond BIG nodes edges are straight and
  * unlabelled and pan/zoom draws a texture; beyond AGGREGATE_THRESHOLD nodes, plain nodes
  * collapse into per-kind/account groups.
@@ -47,7 +47,7 @@ export type Selection =
   | { kind: 'none' };
 
 /** Elements added per main-thread task when a big result goes in. */
-const ADD_CHUNK = 500;
+const ADD_CHUNK = 250;
 /**
  * Above this many nodes: plain edges are straight arrowless lines, escalation edges straight and
  * unlabelled (technique in the details panel), pan/zoom draws a texture.
