@@ -1,9 +1,11 @@
 /**
  * The graph canvas: the only module that talks to Cytoscape. Renders GraphElements from the
- * API with schema styles, keeps every long step off the main thread or in short slices:
- * layout runs in a web worker, elements are added in chunks of a few hundred per frame,
- * labels disappear when zoomed out, nothing animates. Beyond AGGREGATE_THRESHOLD nodes,
- * plain nodes collapse into per-kind/account groups.
+ * API with schema styles and keeps every long step off the main thread or in short slices:
+ * the layout runs in a web worker first, then elements go in once at their final positions
+ * (250 per task while the viewport looks away, so nothing is drawn until the fit), labels
+ * disappear when zoomed out, nothing animates. Beyond BIG nodes edges are straight and
+ * unlabelled and pan/zoom draws a texture; beyond AGGREGATE_THRESHOLD nodes, plain nodes
+ * collapse into per-kind/account groups.
  */
 import cytoscape, { type Core, type ElementDefinition } from 'cytoscape';
 import dagre from 'cytoscape-dagre';
@@ -44,11 +46,18 @@ export type Selection =
   | { kind: 'edge'; data: ElementEdgeData }
   | { kind: 'none' };
 
-const CHUNK = 300;
-/** Above this many nodes, plain edges are drawn as straight arrowless lines. */
-const BIG = 800;
-/** Up to this many nodes, the layout is computed before the first paint (no jump). */
-const LAYOUT_FIRST = 300;
+/** Elements added per main-thread task when a big result goes in. */
+const ADD_CHUNK = 250;
+/**
+ * Above this many nodes: plain edges are straight arrowless lines, escalation edges straight and
+ * unlabelled (technique in the details panel), pan/zoom draws a texture.
+ */
+export const BIG = 800;
+
+function edgeClasses(d: ElementEdgeData, big: boolean): string | undefined {
+  if (!big) return undefined;
+  return d.category === 'escalation' ? 'big-esc' : 'lite';
+}
 
 const nextFrame = () => new Promise<void>((r) => requestAnimationFrame(() => r()));
 const painted = () => new Promise<void>((r) => requestAnimationFrame(() => setTimeout(r, 0)));
@@ -86,7 +95,7 @@ export class GraphCanvas {
       maxZoom: 4,
       wheelSensitivity: 0.3,
       pixelRatio: 1,
-      textureOnViewport: false,
+      textureOnViewport: false, // switched on for big graphs (setViewportTextures)
       hideEdgesOnViewport: true,
       motionBlur: false,
       boxSelectionEnabled: false,
@@ -233,29 +242,25 @@ export class GraphCanvas {
 
     step('prepare');
     const needLayout = fresh.some((n) => !n.position);
-    const small = view.nodes.length <= LAYOUT_FIRST;
     const big = view.nodes.length > BIG;
+    this.setViewportTextures(big);
+    // Layout first, in the worker; then every element goes in once at its final position: no
+    // redraws at temporary positions, no second pass moving thousands of nodes. (Adding while
+    // the worker runs and moving afterwards measured slower, with longer tasks.)
     let workerMs = 0;
     let positions: Record<string, { x: number; y: number }> | null = null;
-    if (needLayout && small) {
+    if (needLayout) {
       const r = await this.layout(view, layout);
+      step('worker');
       workerMs = r.ms;
-      positions = r.positions;
+      positions = r.error ? null : r.positions;
     }
-    // Large results: the worker lays out while the page adds elements at their initial positions.
-    const later = needLayout && !small ? this.layout(view, layout) : null;
     const pos = (id: string) => positions?.[id] ?? current.get(id) ?? initial.get(id) ?? { x: 0, y: 0 };
 
-    // Remove what is gone, add what is new, in frame-sized slices.
     const keepIds = new Set<string>([
       ...view.nodes.map((n) => n.data.id),
       ...view.edges.map((e) => e.data.id),
     ]);
-    cy.batch(() => {
-      cy.elements()
-        .filter((e) => !keepIds.has(e.id()))
-        .remove();
-    });
     const adds: ElementDefinition[] = [];
     for (const n of view.nodes) {
       if (current.has(n.data.id)) continue;
@@ -263,44 +268,39 @@ export class GraphCanvas {
     }
     for (const e of view.edges)
       if (cy.getElementById(e.data.id).empty())
-        adds.push({
-          group: 'edges',
-          data: e.data,
-          classes: big && e.data.category !== 'escalation' ? 'lite' : undefined,
-        });
-    const sliced = adds.length > CHUNK;
-    // While slices go in, the viewport looks away so each frame draws (almost) nothing.
+        adds.push({ group: 'edges', data: e.data, classes: edgeClasses(e.data, big) });
+    // Big additions go in while the viewport looks away, so the frames in between draw nothing;
+    // the slices keep each main-thread task short.
+    const sliced = adds.length > ADD_CHUNK;
     if (sliced) this.lookAway();
-    for (let i = 0; i < adds.length; i += CHUNK) {
-      const slice = adds.slice(i, i + CHUNK);
+    cy.batch(() => {
+      cy.elements()
+        .filter((e) => !keepIds.has(e.id()))
+        .remove();
+      if (positions && current.size) this.applyPositions(positions);
+    });
+    for (let i = 0; i < adds.length; i += ADD_CHUNK) {
       cy.batch(() => {
-        const added = cy.add(slice);
+        const added = cy.add(adds.slice(i, i + ADD_CHUNK));
         this.applyFilters(added);
       });
       step('add');
-      if (i + CHUNK < adds.length) {
+      if (i + ADD_CHUNK < adds.length) {
         await nextFrame();
         step('frame');
       }
     }
-    if (positions) this.applyPositions(positions);
+    if (positions)
+      for (const [id, p] of Object.entries(positions)) {
+        const n = this.nodes.get(id);
+        if (n) n.position = p;
+      }
     if (!current.size || positions || sliced) this.fitBox(view.nodes.map((n) => pos(n.data.id)));
     step('fit');
     await painted();
     step('paint');
     const firstPaintMs = performance.now() - t0;
-    let layoutMs = firstPaintMs;
-    if (later) {
-      const r = await later;
-      step('worker-wait');
-      workerMs = r.ms;
-      await this.applyPositionsSliced(r.positions);
-      step('positions');
-      this.fitBox(view.nodes.map((n) => r.positions[n.data.id] ?? pos(n.data.id)));
-      await painted();
-      step('paint');
-      layoutMs = performance.now() - t0;
-    }
+    const layoutMs = firstPaintMs;
     this.lastStats = {
       nodes: view.nodes.length,
       edges: view.edges.length,
@@ -329,36 +329,17 @@ export class GraphCanvas {
     this.cy.viewport({ zoom: 1, pan: { x: -1e7, y: -1e7 } });
   }
 
-  private async applyPositionsSliced(positions: Record<string, { x: number; y: number }>): Promise<void> {
-    const nodes = this.cy.nodes().toArray();
-    if (nodes.length <= CHUNK) return this.applyPositions(positions);
-    this.lookAway();
-    for (let i = 0; i < nodes.length; i += CHUNK) {
-      this.cy.batch(() => {
-        for (const n of nodes.slice(i, i + CHUNK)) {
-          const p = positions[n.id()];
-          if (p) n.position(p);
-        }
-      });
-      await nextFrame();
-    }
-    for (const [id, p] of Object.entries(positions)) {
-      const n = this.nodes.get(id);
-      if (n) n.position = p;
-    }
-  }
-
+  /** Moves the nodes already on the canvas (expansion of a drawn graph), in one batch. */
   private applyPositions(positions: Record<string, { x: number; y: number }>): void {
     this.cy.batch(() => {
-      this.cy.nodes().forEach((n) => {
-        const p = positions[n.id()];
-        if (p) n.position(p);
-      });
+      this.cy.nodes().positions((n) => positions[n.id()] ?? n.position());
     });
-    for (const [id, p] of Object.entries(positions)) {
-      const n = this.nodes.get(id);
-      if (n) n.position = p;
-    }
+  }
+
+  /** Pan/zoom over a big graph draws a cached texture instead of every element. */
+  private setViewportTextures(on: boolean): void {
+    const r = (this.cy as unknown as { renderer?: () => { textureOnViewport?: boolean } }).renderer?.();
+    if (r && typeof r.textureOnViewport === 'boolean') r.textureOnViewport = on;
   }
 
   private layout(view: GraphElements, kind: LayoutKind): Promise<LayoutResponse> {
@@ -413,23 +394,31 @@ export class GraphCanvas {
 
   private applyFilters(eles: cytoscape.Collection): void {
     const f = this.filters;
-    eles.forEach((el) => {
+    const none = !f.providers.size && !f.categories.size && f.types === null && !f.hideUnused;
+    const wasHidden = eles.filter('.pg-hidden');
+    if (none) {
+      // Nothing filtered (the usual case): only unhide what was hidden, no per-element work.
+      wasHidden.removeClass('pg-hidden');
+      return;
+    }
+    const provider = (id: string) =>
+      this.nodes.get(id)?.data.provider ?? this.cy.getElementById(id).data('provider');
+    const hidden = eles.filter((el) => {
       const d = el.data();
-      let hide = false;
-      if (el.isNode()) hide = f.providers.size > 0 && !f.providers.has(d.provider);
-      else {
-        hide =
-          (f.categories.size > 0 && !f.categories.has(d.category)) ||
-          (f.types !== null && !f.types.has(d.type)) ||
-          (f.hideUnused && d.unused === true);
-        const s = this.cy.getElementById(d.source).data();
-        const t = this.cy.getElementById(d.target).data();
-        if (f.providers.size && ((s && !f.providers.has(s.provider)) || (t && !f.providers.has(t.provider))))
-          hide = true;
-      }
-      if (hide) el.addClass('pg-hidden');
-      else el.removeClass('pg-hidden');
+      if (el.isNode()) return f.providers.size > 0 && !f.providers.has(d.provider);
+      if (
+        (f.categories.size > 0 && !f.categories.has(d.category)) ||
+        (f.types !== null && !f.types.has(d.type)) ||
+        (f.hideUnused && d.unused === true)
+      )
+        return true;
+      if (!f.providers.size) return false;
+      const sp = provider(d.source);
+      const tp = provider(d.target);
+      return (sp !== undefined && !f.providers.has(sp)) || (tp !== undefined && !f.providers.has(tp));
     });
+    wasHidden.difference(hidden).removeClass('pg-hidden');
+    hidden.addClass('pg-hidden');
   }
 
   /** Emphasises one path (node ids in order); dims the rest. */

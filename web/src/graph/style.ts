@@ -154,6 +154,11 @@ export function stylesheet(p: Palette): StylesheetJson {
       selector: 'edge.lite',
       style: { 'curve-style': 'haystack', 'haystack-radius': 0, 'target-arrow-shape': 'none', opacity: 0.6 },
     },
+    {
+      // Large overviews: escalation edges stay coloured and arrowed but straight and unlabelled.
+      selector: 'edge.big-esc',
+      style: { 'curve-style': 'straight', label: '' },
+    },
     { selector: 'edge[?conditional]', style: { 'line-style': 'dashed', 'line-dash-pattern': [6, 4] } },
     { selector: 'edge[?unused]', style: { 'line-style': 'dotted', opacity: 0.45 } },
     { selector: '.pg-hidden', style: { display: 'none' } },
