@@ -5,6 +5,7 @@
  */
 import neo4j from 'neo4j-driver';
 import type { Graph, Row } from '../cypher/db/graph.js';
+import type { ElementEdge, ElementNode, GraphElements } from '../cypher/elements.js';
 import { AppError } from '../cypher/errors.js';
 import {
   EDGE_TYPES,
@@ -23,32 +24,10 @@ import {
 } from '../cypher/schema/index.js';
 import { graphStats } from '../cypher/stats.js';
 
-export interface ElementNodeData {
-  id: string;
-  label: string;
-  kind: string;
-  provider: string;
-  account?: string;
-  tierZero?: boolean;
-  pci?: number;
-  [k: string]: unknown;
-}
-export interface ElementEdgeData {
-  id: string;
-  source: string;
-  target: string;
-  type: string;
-  category: string;
-  technique?: string;
-  reason?: string;
-  conditional?: boolean;
-  derived?: boolean;
-  unused?: boolean;
-}
-export interface Elements {
-  nodes: { data: ElementNodeData }[];
-  edges: { data: ElementEdgeData }[];
-}
+// Cytoscape element shapes are declared once, in cypher/elements.ts.
+export type ElementNodeData = ElementNode['data'];
+export type ElementEdgeData = ElementEdge['data'];
+export type Elements = GraphElements;
 
 const E = Ontology.Entity;
 const NODE_FIELDS = `{.id, .name, .kind, .provider, .account, .tierZero, .pci, .pciLevel, .stub, .tierZeroReason, .mfaEnabled, .usageKnown}`;
