@@ -668,6 +668,11 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
       ),
     );
 
+  const resourcePolicyAccounts = new Set<string>();
+  for (const resId of model.runsAs.keys()) {
+    const res = model.nodes.get(resId);
+    if (res?.account && res.props?.resourcePolicy) resourcePolicyAccounts.add(res.account);
+  }
   for (const p of model.principals.values()) {
     if (admins.has(p.id)) continue;
     const memo = new Map<string, boolean>();
@@ -680,7 +685,13 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
         }
         return v;
       });
-    if (!p.policies.some((pol) => compilePolicy(pol).some((st) => st.effect === 'Allow'))) continue;
+    // Without an identity Allow only a resource policy can grant: skip unless P's account has
+    // a resource that runs as a role and carries one (hijack through a function policy).
+    if (
+      !p.policies.some((pol) => compilePolicy(pol).some((st) => st.effect === 'Allow')) &&
+      !resourcePolicyAccounts.has(p.account)
+    )
+      continue;
     const admin = adminNodeId(p.account);
     const name = p.node.name ?? p.id;
     const self = (
