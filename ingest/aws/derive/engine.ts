@@ -668,6 +668,18 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
       ),
     );
 
+  /**
+   * P can make a new default version of managed policy M: iam:CreatePolicyVersion, and when M
+   * already holds the maximum of 5 versions, iam:DeletePolicyVersion to make room.
+   */
+  const newVersion = (p: Principal, m: string): Decision[] | undefined => {
+    const cv = ev.can(p, 'iam:CreatePolicyVersion', m);
+    if (cv.decision !== 'Allowed') return undefined;
+    const others = model.policies.get(m)?.node.props?.versions;
+    if (1 + (Array.isArray(others) ? others.length : 0) < 5) return [cv];
+    const dv = ev.can(p, 'iam:DeletePolicyVersion', m);
+    return dv.decision === 'Allowed' ? [cv, dv] : undefined;
+  };
   const resourcePolicyAccounts = new Set<string>();
   for (const resId of model.runsAs.keys()) {
     const res = model.nodes.get(resId);
@@ -713,14 +725,20 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
       for (const m of p.managedPolicies) {
         const pol = model.policies.get(m.id);
         if (!pol || pol.node.props?.awsManaged || m.id.startsWith('arn:aws:iam::aws:')) continue;
-        self(
-          'iam-001',
-          'AWS_EDIT_POLICY',
-          'iam:CreatePolicyVersion',
-          m.id,
-          m.id,
-          `${name} can write a new default version of ${pol.node.name ?? m.id}, attached to itself`,
-        );
+        const cv = cands(['iam:CreatePolicyVersion']) ? newVersion(p, m.id) : undefined;
+        if (cv)
+          emit(
+            'AWS_EDIT_POLICY',
+            p.id,
+            admin,
+            `iam-001|${m.id}`,
+            explain(
+              'iam-001',
+              `${name} can write a new default version of ${pol.node.name ?? m.id}, attached to itself`,
+              merge(cv),
+              { via: m.id },
+            ),
+          );
         const versions = pol.node.props?.versions;
         if (
           Array.isArray(versions) &&
@@ -969,8 +987,8 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
           for (const m of r.managedPolicies) {
             if (m.id.startsWith('arn:aws:iam::aws:') || model.policies.get(m.id)?.node.props?.awsManaged)
               continue;
-            const cv = ev.can(p, 'iam:CreatePolicyVersion', m.id);
-            if (cv.decision !== 'Allowed') continue;
+            const cv = newVersion(p, m.id);
+            if (!cv) continue;
             const t = how === 'assume' ? 'iam-016' : 'iam-020';
             emit(
               'AWS_EDIT_POLICY',
@@ -980,7 +998,7 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
               explain(
                 t,
                 `${name} can rewrite ${model.policies.get(m.id)?.node.name ?? m.id} (attached to ${rname}) ${words}`,
-                merge([cv, entry]),
+                merge([...cv, entry]),
                 { via: r.id },
               ),
             );
