@@ -1015,13 +1015,21 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
         if (r.id === p.id) continue;
         for (const t of passTechs) {
           if (t.needsInstanceProfile && !model.inProfile.has(r.id)) continue;
-          const trust = trustsService(r, t.services);
-          if (!trust) continue;
+          // The role goes to a service it trusts, so iam:PassedToService names that one
+          // (Data Pipeline roles may trust elasticmapreduce instead of datapipeline).
+          let trust: Ability | undefined;
+          let pass: Decision | undefined;
+          for (const service of t.services) {
+            const tr = trustsService(r, [service]);
+            if (!tr) continue;
+            const d = ev.can(p, 'iam:PassRole', r.id, { context: { 'iam:passedtoservice': service } });
+            if (d.decision !== 'Allowed') continue;
+            trust = tr;
+            pass = d;
+            break;
+          }
+          if (!trust || !pass) continue;
           const svc = t.services[0]!.split('.')[0] === 'tasks' ? 'apprunner' : t.id.split('-')[0]!;
-          const pass = ev.can(p, 'iam:PassRole', r.id, {
-            context: { 'iam:passedtoservice': t.services[0]! },
-          });
-          if (pass.decision !== 'Allowed') continue;
           const targets: (string | null)[] = t.existing
             ? [...model.nodes.values()]
                 .filter((n) => n.kind === t.existing && n.account === p.account && !n.stub)
