@@ -139,6 +139,16 @@ describe('AWS escalation technique fixtures', () => {
     const withNegative = [...new Set(NEGATIVES.map((c) => c.technique))].sort();
     expect(withPositive).toEqual(modelled);
     expect(withNegative).toEqual(modelled);
+    // docs/escalation-coverage.md gives positive / negative counts per technique.
+    const md = readFileSync('docs/escalation-coverage.md', 'utf8').split('\n');
+    for (const id of modelled) {
+      const row = md.find((l) => l.startsWith(`| ${id} |`));
+      const want = `${POSITIVES.filter((c) => c.technique === id).length} / ${NEGATIVES.filter((c) => c.technique === id).length}`;
+      expect(
+        row?.trimEnd().endsWith(`| ${want} |`),
+        `${id}: docs/escalation-coverage.md says ${row?.split('|').at(-2)?.trim()}, fixtures have ${want}`,
+      ).toBe(true);
+    }
     console.log(
       `[aws-techniques] fixtures cover ${withPositive.length} of ${modelled.length} modelled techniques (positive and negative)`,
     );
