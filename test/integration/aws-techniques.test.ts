@@ -46,7 +46,10 @@ beforeAll(async () => {
   await resetGraph(graph);
   const dir = writeCollection(
     path.join(tmp, 'collection'),
-    CASES.map((c) => ({ acct: c.acct, spec: c.spec })),
+    CASES.flatMap((c) => [
+      { acct: c.acct, spec: c.spec },
+      ...(c.peer ? [{ acct: c.peerAcct, spec: c.peer }] : []),
+    ]),
   );
   const t0 = Date.now();
   const outDir = path.join(tmp, 'snapshots');
