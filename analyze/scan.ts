@@ -48,8 +48,14 @@ export async function runScan(graph: Graph, opts: ScanOptions): Promise<ScanSumm
   progress({ stage: 'derive', message: 'deriving effective access and escalation edges', pct: 30 });
   const derived = await deriveAll(graph, { log });
   const tDerive = Date.now();
+  // A scan of inputs covers the scopes they loaded; a scan without inputs the whole graph.
+  const scopes =
+    opts.inputs.length > 0
+      ? [...new Set(imported.loads.flatMap((l) => l.scopes.map((x) => x.id)))]
+      : undefined;
   const analysis = await runAnalyses(graph, {
     inputs: opts.inputs,
+    ...(scopes ? { scopes } : {}),
     ...(opts.lookbackDays !== undefined ? { lookbackDays: opts.lookbackDays } : {}),
     ...(opts.queries ? { queries: opts.queries } : {}),
     ...(opts.now ? { now: opts.now } : {}),

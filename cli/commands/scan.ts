@@ -15,7 +15,7 @@ const WEBHOOK_MAX = 1000;
 function textSummary(s: ScanSummary): string {
   const d = s.diff;
   const lines = [
-    `scan ${s.scan}${s.previousScan ? ` compared with ${s.previousScan}` : ' (first scan)'}`,
+    `scan ${s.scan} of ${s.analysis.scopes.filter(Boolean).join(', ') || 'the graph'}${s.analysis.previousScans.length > 0 ? ` compared with ${s.analysis.previousScans.join(', ')}` : ' (first scan)'}`,
     `findings: ${s.analysis.findings} (${d.newFindings.length} new, ${d.resolvedFindings.length} resolved, ${d.unchanged} unchanged)`,
     `PCI: ${s.analysis.pci.identities} identities, ${s.analysis.pci.high} high, ${s.analysis.pci.medium} medium, ${s.analysis.pci.low} low`,
     `time: import ${(s.ms.import / 1000).toFixed(1)} s, derive ${(s.ms.derive / 1000).toFixed(1)} s, analyze ${(s.ms.analyze / 1000).toFixed(1)} s, diff ${(s.ms.diff / 1000).toFixed(2)} s`,
