@@ -627,5 +627,5 @@ async function listFindingsOfScan(graph: Graph, scanId: string): Promise<Finding
   return findingsByFingerprint(graph, ((rows[0]?.fps as string[] | null) ?? []).map(String));
 }
 
-export { runScan, type ScanSummary } from './scan.js';
+export { runScan, type ScanCollect, type ScanSummary } from './scan.js';
 export type { FindingStatus };
