@@ -7,9 +7,9 @@ import { randomBytes } from 'node:crypto';
 import neo4j from 'neo4j-driver';
 import type { Graph } from '../cypher/db/graph.js';
 import { AppError, errorMessage } from '../cypher/errors.js';
-import { runGuarded } from '../cypher/guard.js';
 import { loadQueryConfig } from '../cypher/query-config.js';
-import { expandCypher, loadRegistry, type SavedQuery, toDriverParams } from '../cypher/registry.js';
+import { loadRegistry, type SavedQuery } from '../cypher/registry.js';
+import { runSavedQuery } from '../cypher/saved.js';
 import { MetaLabel, schemaStatements } from '../cypher/schema/index.js';
 import {
   type Finding,
@@ -264,7 +264,7 @@ export async function runAnalyses(graph: Graph, opts: AnalyzeOptions = {}): Prom
           q,
           q.params.some((p) => p.name === 'lookbackDays') ? { lookbackDays } : {},
         );
-        const res = await runGuarded(graph, expandCypher(q, values), toDriverParams(q, values), {
+        const res = await runSavedQuery(graph, q, values, {
           timeoutMs: Math.max(cfg.timeoutMs, 300_000),
           rowLimit: ANALYSIS_ROW_LIMIT,
           keepRaw: true,
