@@ -45,9 +45,33 @@ export interface DeriveSummary {
   skipped?: boolean;
 }
 
+/** Options of a live collection (`permgraph scan --collect`, scheduled scans). */
+export interface LiveCollectOptions {
+  /** Collection directory (default <data dir>/collections/<provider>-<time>). */
+  out?: string;
+  profile?: string;
+  regions?: string[];
+  org?: boolean;
+  roleName?: string;
+  endpointUrl?: string;
+  concurrency?: number;
+  log: ImportContext['log'];
+  now?: Date;
+}
+
+export interface LiveCollectResult {
+  /** The collection directory; importFiles reads it. */
+  out: string;
+  accounts: { id: string; complete: boolean; gaps: number }[];
+  gaps: number;
+  ms: number;
+}
+
 export interface ProviderModule {
   provider: Provider;
   formats: InputFormat[];
+  /** Reads the estate live into a collection directory (throws when nothing could be read). */
+  collect?(opts: LiveCollectOptions): Promise<LiveCollectResult>;
   /** Rebuilds derived edges and tier-zero marks from the provider's raw data in the graph. */
   derive?(graph: Graph, opts: { force?: boolean; log: ImportContext['log'] }): Promise<DeriveSummary>;
 }
@@ -166,6 +190,31 @@ export async function importFiles(graph: Graph, files: string[], opts: ImportOpt
     }
   }
   return { loads, derived, warnings };
+}
+
+/** Providers that can collect live. */
+export function collectingProviders(): string[] {
+  return registry.filter((m) => m.collect).map((m) => m.provider);
+}
+
+/** Live collection through the provider's collector (see ProviderModule.collect). */
+export async function collectLive(provider: string, opts: LiveCollectOptions): Promise<LiveCollectResult> {
+  const mod = registry.find((m) => m.provider === provider && m.collect);
+  if (!mod?.collect) {
+    const known = collectingProviders();
+    throw new AppError(
+      'USAGE',
+      `no live collector for provider "${provider}"${known.length > 0 ? ` (available: ${known.join(', ')})` : ''}`,
+    );
+  }
+  const stamp = (opts.now ?? new Date())
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  return mod.collect({
+    ...opts,
+    out: opts.out ?? path.join(dataRoot(), 'collections', `${provider}-${stamp}`),
+  });
 }
 
 /** Makes sure every provider's derived data is current (analyze calls this first). */
