@@ -32,7 +32,11 @@ export const MetaProps: Record<MetaLabel, PropMap> = {
     scopes: { type: 'string[]', description: 'Scopes loaded by the scan (analysis: scopes it covered)' },
     source: { type: 'string', description: 'What the scan read' },
     snapshotHash: { type: 'string', description: 'SHA-256 of the snapshot' },
-    batches: { type: 'int[]', description: 'Batches committed (resume journal)' },
+    batches: { type: 'int[]', description: 'Batches committed (resume journal of the load group)' },
+    loadGroup: {
+      type: 'string',
+      description: 'Snapshots loaded together share it; the journal sits on the first of them',
+    },
     startedAt: { type: 'datetime', description: 'Start' },
     finishedAt: { type: 'datetime', description: 'End' },
     error: { type: 'string', description: 'Failure reason' },
