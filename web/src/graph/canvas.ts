@@ -11,7 +11,7 @@ import cytoscape, { type Core, type ElementDefinition } from 'cytoscape';
 import type { ElementEdge, ElementEdgeData, ElementNode, ElementNodeData, GraphElements } from '../api/types';
 import { AGGREGATE_THRESHOLD, aggregate } from './aggregate';
 import { computeLayout, type LayoutRequest, type LayoutResponse } from './layout';
-import { type SchemaStyles, stylesheet, THEMES } from './style';
+import { edgeClasses, nodeClasses, type SchemaStyles, stylesheet, THEMES } from './style';
 
 export type LayoutKind = 'overview' | 'path';
 
@@ -45,14 +45,14 @@ export type Selection =
 const ADD_CHUNK = 250;
 /**
  * Above this many nodes: plain edges are straight arrowless lines, escalation edges straight and
- * unlabelled (technique in the details panel), pan/zoom draws a texture.
+ * unlabelled (technique in the details panel), pan/zoom draws a texture, and node labels are
+ * only added to the nodes in view once zoomed in to LABEL_ZOOM.
  */
 export const BIG = 800;
-
-function edgeClasses(d: ElementEdgeData, big: boolean): string | undefined {
-  if (!big) return undefined;
-  return d.category === 'escalation' ? 'big-esc' : 'lite';
-}
+/** Zoom from which labels are readable (11 px font, drawn from 7 px: min-zoomed-font-size). */
+export const LABEL_ZOOM = 7 / 11;
+/** Nodes labelled per task when zooming in on a big graph. */
+const LABEL_CHUNK = 200;
 
 /** Lets the browser run other tasks (input, timers) between slices, without waiting for a frame. */
 const yieldTask = () =>
@@ -83,6 +83,8 @@ export class GraphCanvas {
   onChange: () => void = () => {};
   lastStats: RenderStats | null = null;
   private precomputed = false;
+  private labelTimer: ReturnType<typeof setTimeout> | null = null;
+  private labelling = false;
   aggregated = false;
 
   constructor(
@@ -112,6 +114,7 @@ export class GraphCanvas {
       if (e.target === this.cy) this.onSelect({ kind: 'none' });
     });
     this.cy.on('dbltap', 'node', (e) => this.onExpand(e.target.id()));
+    this.cy.on('viewport', () => this.scheduleLabels());
     try {
       this.worker = new Worker(new URL('./layout.worker.ts', import.meta.url), { type: 'module' });
       this.worker.onmessage = (ev: MessageEvent<LayoutResponse>) => {
@@ -266,7 +269,12 @@ export class GraphCanvas {
     const adds: ElementDefinition[] = [];
     for (const n of view.nodes) {
       if (current.has(n.data.id)) continue;
-      adds.push({ group: 'nodes', data: n.data, position: { ...pos(n.data.id) } });
+      adds.push({
+        group: 'nodes',
+        data: n.data,
+        position: { ...pos(n.data.id) },
+        classes: nodeClasses(n.data, big),
+      });
     }
     for (const e of view.edges)
       if (cy.getElementById(e.data.id).empty())
@@ -305,6 +313,7 @@ export class GraphCanvas {
     step('fit');
     await painted();
     step('paint');
+    this.scheduleLabels();
     const firstPaintMs = performance.now() - t0;
     const layoutMs = firstPaintMs;
     this.lastStats = {
@@ -318,6 +327,46 @@ export class GraphCanvas {
     };
     this.onChange();
     return this.lastStats;
+  }
+
+  /** After pan/zoom settles: label what is in view (big graphs start unlabelled). */
+  private scheduleLabels(): void {
+    if (this.labelTimer) clearTimeout(this.labelTimer);
+    this.labelTimer = setTimeout(() => {
+      this.labelTimer = null;
+      if (this.labelling) this.scheduleLabels();
+      else void this.labelInView();
+    }, 120);
+  }
+
+  /**
+   * Big graphs are drawn without labels (unreadable when zoomed out, and costly to lay out for
+   * thousands of nodes). Once zoomed in to LABEL_ZOOM, the unlabelled nodes in view (plus a
+   * quarter of a screen around) get their label, LABEL_CHUNK per frame. Returns how many.
+   */
+  async labelInView(): Promise<number> {
+    const cy = this.cy;
+    if (this.labelling || cy.zoom() < LABEL_ZOOM) return 0;
+    const ext = cy.extent();
+    const [mx, my] = [ext.w / 4, ext.h / 4];
+    const todo = cy.nodes().filter((n) => {
+      if (n.hasClass('lbl')) return false;
+      const p = n.position();
+      return p.x >= ext.x1 - mx && p.x <= ext.x2 + mx && p.y >= ext.y1 - my && p.y <= ext.y2 + my;
+    });
+    if (todo.empty()) return 0;
+    this.labelling = true;
+    try {
+      for (let i = 0; i < todo.length; i += LABEL_CHUNK) {
+        cy.batch(() => {
+          todo.slice(i, i + LABEL_CHUNK).addClass('lbl');
+        });
+        await painted();
+      }
+    } finally {
+      this.labelling = false;
+    }
+    return todo.length;
   }
 
   /**
