@@ -42,16 +42,20 @@ export type Selection =
   | { kind: 'none' };
 
 /** Elements added per main-thread task when a big result goes in. */
-const ADD_CHUNK = 250;
+const ADD_CHUNK = 200;
 /**
  * Above this many nodes: plain edges are straight arrowless lines, escalation edges straight and
- * unlabelled (technique in the details panel), pan/zoom draws a texture, and node labels are
- * only added to the nodes in view once zoomed in to LABEL_ZOOM.
+ * unlabelled (technique in the details panel), pan/zoom draws a texture.
  */
 export const BIG = 800;
+/**
+ * Above this many nodes the first paint has no node labels; right after it (and after each
+ * pan/zoom) the nodes in view get theirs, LABEL_CHUNK per frame, if zoomed in to LABEL_ZOOM.
+ */
+export const LABEL_DEFER = 300;
 /** Zoom from which labels are readable (11 px font, drawn from 7 px: min-zoomed-font-size). */
 export const LABEL_ZOOM = 7 / 11;
-/** Nodes labelled per task when zooming in on a big graph. */
+/** Nodes labelled per frame after the first paint or a pan/zoom. */
 const LABEL_CHUNK = 200;
 
 /** Lets the browser run other tasks (input, timers) between slices, without waiting for a frame. */
@@ -235,7 +239,7 @@ export class GraphCanvas {
     const ringed = anchor !== null && fresh.length < 60;
     const cols = Math.max(1, Math.ceil(Math.sqrt(fresh.length)));
     fresh
-      .sort((a, b) => String(a.data.kind).localeCompare(String(b.data.kind)))
+      .sort((a, b) => (String(a.data.kind) < String(b.data.kind) ? -1 : a.data.kind === b.data.kind ? 0 : 1))
       .forEach((n, i) => {
         if (n.position) initial.set(n.data.id, n.position);
         else if (ringed) {
@@ -273,7 +277,7 @@ export class GraphCanvas {
         group: 'nodes',
         data: n.data,
         position: { ...pos(n.data.id) },
-        classes: nodeClasses(n.data, big),
+        classes: nodeClasses(n.data, view.nodes.length > LABEL_DEFER),
       });
     }
     for (const e of view.edges)
@@ -299,18 +303,23 @@ export class GraphCanvas {
         }
       }
       // Everything added was styled by precompute(): endBatch must not restyle it all at once.
-      if (sliced) this.forgetBatchStyles();
+      if (sliced) {
+        this.forgetBatchStyles();
+        await yieldTask();
+        step('yield');
+      }
     } finally {
       cy.endBatch();
     }
-    step('end batch');
     if (positions)
       for (const [id, p] of Object.entries(positions)) {
         const n = this.nodes.get(id);
         if (n) n.position = p;
       }
     if (!current.size || positions || sliced) this.fitBox(view.nodes.map((n) => pos(n.data.id)));
-    step('fit');
+    // In this task, before the frame: the drawing order of all elements, so the frame only draws.
+    if (sliced) this.renderer()?.getCachedZSortedEles?.();
+    step('end batch, fit, z-order');
     await painted();
     step('paint');
     this.scheduleLabels();
@@ -329,7 +338,7 @@ export class GraphCanvas {
     return this.lastStats;
   }
 
-  /** After pan/zoom settles: label what is in view (big graphs start unlabelled). */
+  /** After the first paint and after pan/zoom settles: label what is in view. */
   private scheduleLabels(): void {
     if (this.labelTimer) clearTimeout(this.labelTimer);
     this.labelTimer = setTimeout(() => {
@@ -340,9 +349,10 @@ export class GraphCanvas {
   }
 
   /**
-   * Big graphs are drawn without labels (unreadable when zoomed out, and costly to lay out for
-   * thousands of nodes). Once zoomed in to LABEL_ZOOM, the unlabelled nodes in view (plus a
-   * quarter of a screen around) get their label, LABEL_CHUNK per frame. Returns how many.
+   * Graphs above LABEL_DEFER nodes are first drawn without labels (unreadable when zoomed out,
+   * and measuring and drawing thousands of them would make the first frame one long task). Once
+   * zoomed in to LABEL_ZOOM, the unlabelled nodes in view (plus a quarter of a screen around)
+   * get their label, LABEL_CHUNK per frame. Returns how many.
    */
   async labelInView(): Promise<number> {
     const cy = this.cy;
@@ -394,7 +404,13 @@ export class GraphCanvas {
     this.precomputed = false;
   }
 
-  private renderer(): { flushRenderedStyleQueue?: () => void; textureOnViewport?: boolean } | undefined {
+  private renderer():
+    | {
+        flushRenderedStyleQueue?: () => void;
+        getCachedZSortedEles?: () => unknown;
+        textureOnViewport?: boolean;
+      }
+    | undefined {
     return (this.cy as unknown as { renderer?: () => Record<string, never> }).renderer?.();
   }
 
