@@ -98,6 +98,11 @@ export const MetaProps: Record<MetaLabel, PropMap> = {
       description: 'Second node of the risk (path end, trusted principal), if any',
     },
     path: { type: 'string[]', description: 'Node ids of the path, for path findings' },
+    pathText: {
+      type: 'string',
+      description:
+        'The path ids as one string, "|id|id|", so a text index finds the findings whose path crosses a node',
+    },
   },
   PGToken: {
     id: { type: 'string', description: 'Token id (public part)' },
@@ -248,6 +253,8 @@ export function schemaStatements(): string[] {
     `CREATE INDEX pgfinding_status IF NOT EXISTS FOR (n:${MetaLabel.Finding}) ON (n.status)`,
     `CREATE INDEX pgfinding_query IF NOT EXISTS FOR (n:${MetaLabel.Finding}) ON (n.queryId)`,
     `CREATE INDEX pgfinding_subject IF NOT EXISTS FOR (n:${MetaLabel.Finding}) ON (n.subjectId)`,
+    `CREATE INDEX pgfinding_target IF NOT EXISTS FOR (n:${MetaLabel.Finding}) ON (n.targetId)`,
+    `CREATE TEXT INDEX pgfinding_pathtext IF NOT EXISTS FOR (n:${MetaLabel.Finding}) ON (n.pathText)`,
     `CREATE INDEX pgscan_kind IF NOT EXISTS FOR (n:${MetaLabel.Scan}) ON (n.kind)`,
     `CREATE INDEX entity_pci IF NOT EXISTS FOR (n:${Ontology.Entity}) ON (n.pci)`,
   ];
