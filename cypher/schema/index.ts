@@ -136,6 +136,24 @@ export const EdgeSets = {
   EFFECTIVE: typesWhere((d) => d.category === 'effective'),
   DERIVED: typesWhere((d) => d.derived),
   MEMBERSHIP: ['AWS_MEMBER_OF', 'AZMemberOf', 'GCP_MEMBER_OF'] as readonly EdgeType[],
+  /**
+   * Acting as another identity without changing any policy: groups, assumed roles, federation,
+   * impersonation, and running code as a role or service account handed to a new resource.
+   */
+  IDENTITY_CHAIN: [
+    'AWS_MEMBER_OF',
+    'AZMemberOf',
+    'GCP_MEMBER_OF',
+    'AWS_ASSUME_ROLE',
+    'FEDERATES_TO',
+    'AZAuthenticatesTo',
+    'GCP_GET_ACCESS_TOKEN',
+    'GCP_IMPLICIT_DELEGATION',
+    'GCP_SIGN_JWT',
+    'GCP_SIGN_BLOB',
+    'AWS_PASSROLE_VIA',
+    'GCP_ACT_AS_VIA',
+  ] as readonly EdgeType[],
   AWS_TRAVERSABLE: typesWhere((d) => d.traversable && (d.provider === 'aws' || d.provider === 'shared')),
   AZURE_TRAVERSABLE: typesWhere((d) => d.traversable && (d.provider === 'azure' || d.provider === 'shared')),
   GCP_TRAVERSABLE: typesWhere((d) => d.traversable && (d.provider === 'gcp' || d.provider === 'shared')),
