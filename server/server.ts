@@ -4,6 +4,8 @@
  * import finish, then the graph connection closes).
  */
 import { connectGraph, type Graph } from '../cypher/db/graph.js';
+import { errorMessage } from '../cypher/errors.js';
+import { ensureSchema } from '../ingest/load/schema.js';
 import { type App, buildApp, loggerOptions } from './app.js';
 import { loadServerConfig, type ServerConfig } from './config.js';
 import { JobRegistry } from './jobs.js';
@@ -44,6 +46,10 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
       })
     : null;
   try {
+    // Indexes the API's reads rely on (a graph from an older version may lack new ones).
+    await ensureSchema(graph).catch((err: unknown) =>
+      opts.log?.(`could not check the graph's indexes: ${errorMessage(err)}`),
+    );
     app = await buildApp({ graph, config, jobs, scheduler, logger: loggerOptions(config.logLevel) });
     await app.listen({ host: config.host, port: config.port });
     scheduler?.start();
