@@ -23,6 +23,8 @@ export interface Finding {
   subjectName: string;
   provider: string;
   account?: string;
+  /** Scope the finding belongs to (the subject's, or the target's for an outside subject). */
+  scope?: string;
   targetId?: string;
   status: FindingStatus;
   firstSeen: string;
@@ -135,6 +137,7 @@ export function findingFromRow(r: Record<string, unknown>): Finding {
   };
   if (r.category) f.category = String(r.category);
   if (r.account) f.account = String(r.account);
+  if (r.scope) f.scope = String(r.scope);
   if (r.targetId) f.targetId = String(r.targetId);
   if (r.firstSeenScan) f.firstSeenScan = String(r.firstSeenScan);
   if (r.lastSeenScan) f.lastSeenScan = String(r.lastSeenScan);

@@ -7,9 +7,9 @@ import { randomBytes } from 'node:crypto';
 import neo4j from 'neo4j-driver';
 import type { Graph } from '../cypher/db/graph.js';
 import { AppError, errorMessage } from '../cypher/errors.js';
-import { runGuarded } from '../cypher/guard.js';
 import { loadQueryConfig } from '../cypher/query-config.js';
-import { expandCypher, loadRegistry, type SavedQuery, toDriverParams } from '../cypher/registry.js';
+import { loadRegistry, type SavedQuery } from '../cypher/registry.js';
+import { runSavedQuery } from '../cypher/saved.js';
 import { MetaLabel, schemaStatements } from '../cypher/schema/index.js';
 import {
   type Finding,
@@ -36,6 +36,12 @@ export interface AnalyzeOptions {
   queryDirs?: string[];
   /** Recorded on the scan. */
   inputs?: string[];
+  /**
+   * Scopes (e.g. `aws:111111111111`) the scan covers: only findings of these scopes can be new
+   * or resolved, each diffed against the latest earlier scan that covered that scope. Default:
+   * the whole graph (every loaded scope and every scope a finding belongs to).
+   */
+  scopes?: string[];
   now?: Date;
   log?: (message: string, fields?: Record<string, unknown>) => void;
   onProgress?: (e: { stage: string; message: string; pct?: number }) => void;
@@ -51,7 +57,12 @@ export interface QueryRun {
 
 export interface AnalyzeSummary {
   scan: string;
+  /** The latest of the previous scans (null for the first scan of every covered scope). */
   previousScan: string | null;
+  /** Every earlier scan a covered scope was diffed against. */
+  previousScans: string[];
+  /** Scopes the scan covered. */
+  scopes: string[];
   lookbackDays: number;
   queries: QueryRun[];
   findings: number;
@@ -69,6 +80,9 @@ export interface ScanInfo {
   startedAt: string | null;
   finishedAt: string | null;
   previousScan: string | null;
+  previousScans: string[];
+  /** Scopes the scan covered (empty for scans made before scopes were recorded: the whole graph). */
+  scopes: string[];
   inputs: string[];
   lookbackDays: number | null;
   findingsTotal: number;
@@ -113,17 +127,75 @@ function newScanId(now: Date): string {
     .replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
 }
 
-async function previousAnalysisScan(
+/** The scope a finding belongs to ('' when unknown); the key of the per-scope diff. */
+export const findingScopeKey = (scope: string | null | undefined): string => scope ?? '';
+
+interface PreviousScan {
+  id: string;
+  finishedAt: string;
+  /** Fingerprint -> scope key, of everything the scan reported. */
+  scopeOf: Map<string, string>;
+}
+
+/** Fingerprints and their scopes as a scan recorded them (older scans: looked up on the findings). */
+async function scanFingerprintScopes(
   graph: Graph,
-  exclude?: string,
-): Promise<{ id: string; fps: string[] } | null> {
+  fps: string[],
+  scopes: string[] | null,
+): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (scopes && scopes.length === fps.length) {
+    for (const [i, fp] of fps.entries()) out.set(fp, scopes[i]!);
+    return out;
+  }
+  for (let i = 0; i < fps.length; i += 10_000) {
+    const rows = await graph.read(
+      `UNWIND $fps AS fp OPTIONAL MATCH (f:${MetaLabel.Finding} {fingerprint: fp}) RETURN fp, f.scope AS scope`,
+      { fps: fps.slice(i, i + 10_000) },
+    );
+    for (const r of rows) out.set(String(r.fp), findingScopeKey(r.scope as string | null));
+  }
+  return out;
+}
+
+/**
+ * For each scope, the latest complete analysis scan (other than `exclude`) that covered it.
+ * A scan without recorded scopes (made before per-scope diffs) covered the whole graph.
+ */
+async function previousScansByScope(
+  graph: Graph,
+  scopes: string[],
+  exclude: string,
+): Promise<{ byScope: Map<string, string>; scans: Map<string, PreviousScan> }> {
   const rows = await graph.read(
-    `MATCH (s:${MetaLabel.Scan} {kind: 'analysis', status: 'complete'}) WHERE $exclude IS NULL OR s.id <> $exclude
-     RETURN s.id AS id, s.fingerprints AS fps ORDER BY s.finishedAt DESC, s.id DESC LIMIT 1`,
-    { exclude: exclude ?? null },
+    `UNWIND $scopes AS sc
+     CALL (sc) {
+       MATCH (s:${MetaLabel.Scan} {kind: 'analysis', status: 'complete'})
+       WHERE s.id <> $exclude AND (s.scopes IS NULL OR sc IN s.scopes)
+       RETURN s.id AS id ORDER BY s.finishedAt DESC, s.id DESC LIMIT 1
+     }
+     RETURN sc, id`,
+    { scopes, exclude },
   );
-  const r = rows[0];
-  return r ? { id: String(r.id), fps: ((r.fps as string[] | null) ?? []).map(String) } : null;
+  const byScope = new Map(rows.map((r) => [String(r.sc), String(r.id)]));
+  const scans = new Map<string, PreviousScan>();
+  const ids = [...new Set(byScope.values())];
+  if (ids.length === 0) return { byScope, scans };
+  const scanRows = await graph.read(
+    `UNWIND $ids AS id MATCH (s:${MetaLabel.Scan} {id: id})
+     RETURN s.id AS id, toString(s.finishedAt) AS finishedAt, s.fingerprints AS fps, s.fingerprintScopes AS scopes`,
+    { ids },
+  );
+  for (const r of scanRows) {
+    const fps = ((r.fps as string[] | null) ?? []).map(String);
+    const fpScopes = (r.scopes as string[] | null)?.map(String) ?? null;
+    scans.set(String(r.id), {
+      id: String(r.id),
+      finishedAt: String(r.finishedAt ?? ''),
+      scopeOf: await scanFingerprintScopes(graph, fps, fpScopes),
+    });
+  }
+  return { byScope, scans };
 }
 
 /**
@@ -154,14 +226,15 @@ export async function runAnalyses(graph: Graph, opts: AnalyzeOptions = {}): Prom
   } else selected = analysisQueries(registry.list());
 
   const scanId = newScanId(now);
-  const previous = await previousAnalysisScan(graph);
+  const scoped = opts.scopes !== undefined;
   await graph.write(
     `CREATE (s:${MetaLabel.Scan} {id: $id, kind: 'analysis', status: 'running', startedAt: datetime($at),
-       inputs: $inputs, lookbackDays: $lookback, queries: $queries})`,
+       inputs: $inputs, lookbackDays: $lookback, queries: $queries, scopes: $scopes})`,
     {
       id: scanId,
       at: now.toISOString(),
       inputs: opts.inputs ?? [],
+      scopes: scoped ? [...new Set(opts.scopes)].sort() : null,
       lookback: neo4j.int(lookbackDays),
       queries: selected.map((q) => q.id),
     },
@@ -191,7 +264,7 @@ export async function runAnalyses(graph: Graph, opts: AnalyzeOptions = {}): Prom
           q,
           q.params.some((p) => p.name === 'lookbackDays') ? { lookbackDays } : {},
         );
-        const res = await runGuarded(graph, expandCypher(q, values), toDriverParams(q, values), {
+        const res = await runSavedQuery(graph, q, values, {
           timeoutMs: Math.max(cfg.timeoutMs, 300_000),
           rowLimit: ANALYSIS_ROW_LIMIT,
           keepRaw: true,
@@ -206,29 +279,65 @@ export async function runAnalyses(graph: Graph, opts: AnalyzeOptions = {}): Prom
       }
     }
 
-    // 3. Subjects' provider / account / scope.
-    const subjects = [...new Set([...found.values()].map((f) => f.subjectId))];
-    for (let i = 0; i < subjects.length; i += 10_000) {
+    // 3. Subjects' provider / account, and the scope each finding belongs to: the subject's,
+    // or for an outside subject (a stub: another account, a service, "*") the target's, since
+    // that is where the grant that makes the risk lives.
+    const nodeIds = [
+      ...new Set(
+        [...found.values()].flatMap((f) => (f.targetId ? [f.subjectId, f.targetId] : [f.subjectId])),
+      ),
+    ];
+    const nodes = new Map<string, Record<string, unknown>>();
+    for (let i = 0; i < nodeIds.length; i += 10_000) {
       const rows = await graph.read(
         `UNWIND $ids AS id MATCH (n:Entity {id: id})
-         RETURN n.id AS id, n.provider AS provider, n.account AS account, n.scope AS scope`,
-        { ids: subjects.slice(i, i + 10_000) },
+         RETURN n.id AS id, n.provider AS provider, n.account AS account, n.scope AS scope, n.stub AS stub`,
+        { ids: nodeIds.slice(i, i + 10_000) },
       );
-      const by = new Map(rows.map((r) => [String(r.id), r]));
-      for (const f of found.values()) {
-        const r = by.get(f.subjectId);
-        if (!r) continue;
-        f.provider = (r.provider as string | null) ?? f.provider;
-        f.account = (r.account as string | null) ?? f.account;
-        f.scope = (r.scope as string | null) ?? null;
-      }
+      for (const r of rows) nodes.set(String(r.id), r);
+    }
+    for (const f of found.values()) {
+      const r = nodes.get(f.subjectId);
+      if (!r) continue;
+      f.provider = (r.provider as string | null) ?? f.provider;
+      f.account = (r.account as string | null) ?? f.account;
+      const t = f.targetId ? nodes.get(f.targetId) : undefined;
+      f.scope =
+        r.stub === true && t && t.stub !== true && t.scope
+          ? String(t.scope)
+          : ((r.scope as string | null) ?? null);
     }
 
-    // 4. Write findings: new when the previous scan did not report them.
-    progress({ stage: 'findings', message: `writing ${found.size} findings`, pct: 92 });
+    // 4. Scopes covered, and for each the latest earlier scan that covered it.
     const tDiff = Date.now();
-    const prevSet = new Set(previous?.fps ?? []);
-    const all = [...found.values()];
+    let covered: Set<string>;
+    if (scoped) covered = new Set(opts.scopes);
+    else {
+      const rows = await graph.read(
+        `MATCH (s:${MetaLabel.ScopeState}) RETURN s.id AS id
+         UNION MATCH (f:${MetaLabel.Finding}) WHERE f.status IN ['new', 'open'] RETURN DISTINCT coalesce(f.scope, '') AS id`,
+      );
+      covered = new Set([
+        '',
+        ...rows.map((r) => String(r.id)),
+        ...[...found.values()].map((f) => findingScopeKey(f.scope)),
+      ]);
+    }
+    const coveredList = [...covered].sort();
+    const prev = await previousScansByScope(graph, coveredList, scanId);
+    const prevSet = new Set<string>();
+    for (const [sc, id] of prev.byScope) {
+      for (const [fp, fpScope] of prev.scans.get(id)?.scopeOf ?? []) if (fpScope === sc) prevSet.add(fp);
+    }
+    const previousScans = [...prev.scans.values()].sort((a, b) =>
+      b.finishedAt === a.finishedAt ? b.id.localeCompare(a.id) : b.finishedAt.localeCompare(a.finishedAt),
+    );
+    const previous = previousScans[0] ?? null;
+
+    // 5. Write the findings of the covered scopes: new when no earlier scan of their scope
+    // reported them. Findings of other scopes are left as they are.
+    const all = [...found.values()].filter((f) => covered.has(findingScopeKey(f.scope)));
+    progress({ stage: 'findings', message: `writing ${all.length} findings`, pct: 92 });
     for (let i = 0; i < all.length; i += 5000) {
       const batch = all.slice(i, i + 5000).map((f) => ({
         fingerprint: f.fingerprint,
@@ -259,27 +368,29 @@ export async function runAnalyses(graph: Graph, opts: AnalyzeOptions = {}): Prom
         { rows: batch, at: now.toISOString(), scan: scanId },
       );
     }
-    // Findings of failed queries and of queries not run this time stay as they were.
+    // Findings (of the covered scopes) of failed queries and of queries not run this time stay
+    // as they were and count as reported.
     const ranOk = selected.map((q) => q.id).filter((id) => !failed.includes(id));
     const carried = await graph.read(
       `MATCH (f:${MetaLabel.Finding}) WHERE f.status IN ['new', 'open'] AND NOT f.queryId IN $ran
-       RETURN f.fingerprint AS fp`,
-      { ran: ranOk },
+         AND coalesce(f.scope, '') IN $covered
+       RETURN f.fingerprint AS fp, coalesce(f.scope, '') AS scope`,
+      { ran: ranOk, covered: coveredList },
     );
-    const fingerprints = [
-      ...found.keys(),
-      ...carried.map((r) => String(r.fp)).filter((fp) => !found.has(fp)),
-    ];
-    // Resolve what the queries that ran no longer report.
-    const resolvedRows = await graph.write(
-      `MATCH (f:${MetaLabel.Finding}) WHERE f.status IN ['new', 'open'] AND f.queryId IN $ran AND f.lastSeenScan <> $scan
-       SET f.status = 'resolved', f.resolvedScan = $scan
-       RETURN count(f) AS n`,
-      { ran: ranOk, scan: scanId },
+    const reported = new Map<string, string>(all.map((f) => [f.fingerprint, findingScopeKey(f.scope)]));
+    for (const r of carried) if (!reported.has(String(r.fp))) reported.set(String(r.fp), String(r.scope));
+    const fingerprints = [...reported.keys()];
+    // Resolve what the queries that ran no longer report, in the covered scopes only.
+    await graph.write(
+      `MATCH (f:${MetaLabel.Finding}) WHERE f.status IN ['new', 'open'] AND f.queryId IN $ran
+         AND coalesce(f.scope, '') IN $covered AND coalesce(f.lastSeenScan, '') <> $scan
+       SET f.status = 'resolved', f.resolvedScan = $scan`,
+      { ran: ranOk, scan: scanId, covered: coveredList },
     );
-    const current = new Set(fingerprints);
-    const newCount = fingerprints.filter((fp) => !prevSet.has(fp)).length;
-    const resolvedCount = [...prevSet].filter((fp) => !current.has(fp)).length;
+    const newFps = fingerprints.filter((fp) => !prevSet.has(fp));
+    const resolvedFps = [...prevSet].filter((fp) => !reported.has(fp));
+    const newCount = newFps.length;
+    const resolvedCount = resolvedFps.length;
     const unchanged = fingerprints.length - newCount;
     const newHighRisk = all.filter(
       (f) => !prevSet.has(f.fingerprint) && severityRank(f.severity) >= 3,
@@ -289,6 +400,8 @@ export async function runAnalyses(graph: Graph, opts: AnalyzeOptions = {}): Prom
     await graph.write(
       `MATCH (s:${MetaLabel.Scan} {id: $id})
        SET s.status = 'complete', s.finishedAt = datetime(), s.previousScan = $prev, s.fingerprints = $fps,
+           s.fingerprintScopes = $fpScopes, s.scopes = $scopes, s.previousScans = $prevs,
+           s.newFingerprints = $newFps, s.resolvedFingerprints = $resolvedFps,
            s.findingsTotal = $total, s.findingsNew = $new, s.findingsResolved = $resolved,
            s.findingsUnchanged = $unchanged, s.newHighRisk = $newHigh, s.queryErrors = $errors,
            s.analyzeMs = $ms, s.diffMs = $diffMs`,
@@ -296,6 +409,11 @@ export async function runAnalyses(graph: Graph, opts: AnalyzeOptions = {}): Prom
         id: scanId,
         prev: previous?.id ?? null,
         fps: fingerprints,
+        fpScopes: fingerprints.map((fp) => reported.get(fp) ?? ''),
+        scopes: coveredList,
+        prevs: previousScans.map((p) => p.id),
+        newFps,
+        resolvedFps,
         total: neo4j.int(fingerprints.length),
         new: neo4j.int(newCount),
         resolved: neo4j.int(resolvedCount),
@@ -306,11 +424,12 @@ export async function runAnalyses(graph: Graph, opts: AnalyzeOptions = {}): Prom
         diffMs: neo4j.int(diffMs),
       },
     );
-    void resolvedRows;
     progress({ stage: 'done', message: `${fingerprints.length} findings, ${newCount} new`, pct: 100 });
     return {
       scan: scanId,
       previousScan: previous?.id ?? null,
+      previousScans: previousScans.map((p) => p.id),
+      scopes: coveredList,
       lookbackDays,
       queries: runs,
       findings: fingerprints.length,
@@ -356,6 +475,8 @@ function scanFromRow(r: Record<string, unknown>): ScanInfo {
     startedAt: (r.startedAt as string | null) ?? null,
     finishedAt: (r.finishedAt as string | null) ?? null,
     previousScan: (r.previousScan as string | null) ?? null,
+    previousScans: ((r.previousScans as string[] | null) ?? []).map(String),
+    scopes: ((r.scopes as string[] | null) ?? []).map(String),
     inputs: ((r.inputs as string[] | null) ?? []).map(String),
     lookbackDays: r.lookbackDays === null || r.lookbackDays === undefined ? null : num(r.lookbackDays),
     findingsTotal: num(r.findingsTotal),
@@ -369,7 +490,7 @@ function scanFromRow(r: Record<string, unknown>): ScanInfo {
   };
 }
 
-const SCAN_FIELDS = `s {.id, .status, .startedAt, .finishedAt, .previousScan, .inputs, .lookbackDays, .findingsTotal,
+const SCAN_FIELDS = `s {.id, .status, .startedAt, .finishedAt, .previousScan, .previousScans, .scopes, .inputs, .lookbackDays, .findingsTotal,
   .findingsNew, .findingsResolved, .findingsUnchanged, .newHighRisk, .analyzeMs, .diffMs, .queryErrors}`;
 
 /** Analysis scans, newest first. */
@@ -406,30 +527,20 @@ async function findingsByFingerprint(graph: Graph, fps: string[]): Promise<Findi
   return rows.map((r) => findingFromRow(r.f as Record<string, unknown>));
 }
 
-/** What `toId` reports that `fromId` did not (new) and the reverse (resolved). */
-export async function diffScans(graph: Graph, fromId: string, toId: string): Promise<ScanDiff> {
-  const t0 = Date.now();
-  const rows = await graph.read(
-    `UNWIND $ids AS id MATCH (s:${MetaLabel.Scan} {id: id, kind: 'analysis'}) RETURN s.id AS id, s.fingerprints AS fps`,
-    { ids: [fromId, toId] },
-  );
-  const fpsOf = (id: string): string[] => {
-    const r = rows.find((x) => x.id === id);
-    if (!r) throw new AppError('NOT_FOUND', `analysis scan ${id} does not exist`);
-    return ((r.fps as string[] | null) ?? []).map(String);
-  };
-  const from = new Set(fpsOf(fromId));
-  const to = new Set(fpsOf(toId));
-  const added = [...to].filter((fp) => !from.has(fp));
-  const removed = [...from].filter((fp) => !to.has(fp));
-  const newFindings = await findingsByFingerprint(graph, added);
-  const resolvedFindings = await findingsByFingerprint(graph, removed);
+function diffResult(
+  from: string,
+  to: string,
+  newFindings: Finding[],
+  resolvedFindings: Finding[],
+  unchanged: number,
+  t0: number,
+): ScanDiff {
   return {
-    from: fromId,
-    to: toId,
+    from,
+    to,
     newFindings,
     resolvedFindings,
-    unchanged: [...to].filter((fp) => from.has(fp)).length,
+    unchanged,
     newPaths: newFindings.filter((f) => f.path && f.path.length > 1).length,
     resolvedPaths: resolvedFindings.filter((f) => f.path && f.path.length > 1).length,
     newHighRisk: newFindings.filter((f) => severityRank(f.severity) >= 3).length,
@@ -437,24 +548,76 @@ export async function diffScans(graph: Graph, fromId: string, toId: string): Pro
   };
 }
 
-/** Diff of a scan against the scan it followed (empty `from` for the first scan). */
-export async function diffWithPrevious(graph: Graph, scanId: string): Promise<ScanDiff> {
-  const scan = await getScan(graph, scanId);
-  if (!scan) throw new AppError('NOT_FOUND', `analysis scan ${scanId} does not exist`);
-  if (scan.previousScan) return diffScans(graph, scan.previousScan, scanId);
+/**
+ * What `toId` reports that `fromId` did not (new) and the reverse (resolved). When both scans
+ * recorded their scopes, only the scopes both covered are compared.
+ */
+export async function diffScans(graph: Graph, fromId: string, toId: string): Promise<ScanDiff> {
   const t0 = Date.now();
-  const all = await listFindingsOfScan(graph, scanId);
-  return {
-    from: '',
-    to: scanId,
-    newFindings: all,
-    resolvedFindings: [],
-    unchanged: 0,
-    newPaths: all.filter((f) => f.path && f.path.length > 1).length,
-    resolvedPaths: 0,
-    newHighRisk: all.filter((f) => severityRank(f.severity) >= 3).length,
-    ms: Date.now() - t0,
+  const rows = await graph.read(
+    `UNWIND $ids AS id MATCH (s:${MetaLabel.Scan} {id: id, kind: 'analysis'})
+     RETURN s.id AS id, s.fingerprints AS fps, s.fingerprintScopes AS fpScopes, s.scopes AS scopes`,
+    { ids: [fromId, toId] },
+  );
+  const scanOf = (id: string) => {
+    const r = rows.find((x) => x.id === id);
+    if (!r) throw new AppError('NOT_FOUND', `analysis scan ${id} does not exist`);
+    const fps = ((r.fps as string[] | null) ?? []).map(String);
+    const fpScopes = (r.fpScopes as string[] | null)?.map(String) ?? null;
+    const scopes = (r.scopes as string[] | null)?.map(String) ?? null;
+    return { fps, fpScopes: fpScopes && fpScopes.length === fps.length ? fpScopes : null, scopes };
   };
+  const a = scanOf(fromId);
+  const b = scanOf(toId);
+  let keep = (_s: string) => true;
+  if (a.scopes && b.scopes && a.fpScopes && b.fpScopes) {
+    const both = new Set(a.scopes.filter((x) => b.scopes!.includes(x)));
+    keep = (s: string) => both.has(s);
+  }
+  const pick = (x: ReturnType<typeof scanOf>) =>
+    new Set(x.fps.filter((_fp, i) => (x.fpScopes ? keep(x.fpScopes[i]!) : true)));
+  const from = pick(a);
+  const to = pick(b);
+  const added = [...to].filter((fp) => !from.has(fp));
+  const removed = [...from].filter((fp) => !to.has(fp));
+  return diffResult(
+    fromId,
+    toId,
+    await findingsByFingerprint(graph, added),
+    await findingsByFingerprint(graph, removed),
+    [...to].filter((fp) => from.has(fp)).length,
+    t0,
+  );
+}
+
+/**
+ * Diff of a scan against what came before it, scope by scope, as the scan recorded it (each
+ * covered scope against the latest earlier scan that covered it; empty `from` for a first scan).
+ */
+export async function diffWithPrevious(graph: Graph, scanId: string): Promise<ScanDiff> {
+  const t0 = Date.now();
+  const rows = await graph.read(
+    `MATCH (s:${MetaLabel.Scan} {id: $id, kind: 'analysis'})
+     RETURN s.previousScan AS prev, s.newFingerprints AS newFps, s.resolvedFingerprints AS resolvedFps,
+            s.findingsUnchanged AS unchanged`,
+    { id: scanId },
+  );
+  const r = rows[0];
+  if (!r) throw new AppError('NOT_FOUND', `analysis scan ${scanId} does not exist`);
+  const prev = (r.prev as string | null) ?? null;
+  if (Array.isArray(r.newFps) && Array.isArray(r.resolvedFps)) {
+    return diffResult(
+      prev ?? '',
+      scanId,
+      await findingsByFingerprint(graph, (r.newFps as unknown[]).map(String)),
+      await findingsByFingerprint(graph, (r.resolvedFps as unknown[]).map(String)),
+      num(r.unchanged),
+      t0,
+    );
+  }
+  // Scans made before the per-scope diff was recorded.
+  if (prev) return diffScans(graph, prev, scanId);
+  return diffResult('', scanId, await listFindingsOfScan(graph, scanId), [], 0, t0);
 }
 
 async function listFindingsOfScan(graph: Graph, scanId: string): Promise<Finding[]> {
@@ -464,5 +627,5 @@ async function listFindingsOfScan(graph: Graph, scanId: string): Promise<Finding
   return findingsByFingerprint(graph, ((rows[0]?.fps as string[] | null) ?? []).map(String));
 }
 
-export { runScan, type ScanSummary } from './scan.js';
+export { runScan, type ScanCollect, type ScanSummary } from './scan.js';
 export type { FindingStatus };

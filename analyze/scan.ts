@@ -4,12 +4,25 @@
  * file fails before anything is written); analysis findings are written only after the load.
  */
 import type { Graph } from '../cypher/db/graph.js';
-import { type DeriveSummary, deriveAll, type ImportResult, importFiles } from '../ingest/pipeline.js';
+import {
+  collectLive,
+  type DeriveSummary,
+  deriveAll,
+  type ImportResult,
+  importFiles,
+  type LiveCollectOptions,
+  type LiveCollectResult,
+} from '../ingest/pipeline.js';
 import type { Finding } from './findings.js';
 import { type AnalyzeSummary, diffWithPrevious, runAnalyses, type ScanDiff } from './index.js';
 
+/** A live collection to run before the import (`permgraph scan --collect aws`). */
+export type ScanCollect = { provider: string } & Omit<LiveCollectOptions, 'log' | 'now'>;
+
 export interface ScanOptions {
   inputs: string[];
+  /** Collect live first and import the collection directory with the inputs. */
+  collect?: ScanCollect;
   onProgress?: (e: { stage: string; message: string; pct?: number }) => void;
   lookbackDays?: number;
   queries?: string[];
@@ -20,6 +33,8 @@ export interface ScanOptions {
 export interface ScanSummary {
   scan: string;
   previousScan: string | null;
+  /** The live collection, when the scan collected. */
+  collection: LiveCollectResult | null;
   imported: { file: string; scanId: string; nodes: number; edges: number; alreadyLoaded: boolean }[];
   derived: DeriveSummary[];
   analysis: AnalyzeSummary;
@@ -34,9 +49,21 @@ export async function runScan(graph: Graph, opts: ScanOptions): Promise<ScanSumm
   const progress = opts.onProgress ?? (() => {});
   const log = opts.log ?? (() => {});
   let imported: ImportResult = { loads: [], derived: [], warnings: [] };
-  if (opts.inputs.length > 0) {
-    progress({ stage: 'import', message: `importing ${opts.inputs.length} file(s)`, pct: 0 });
-    imported = await importFiles(graph, opts.inputs, {
+  const inputs = [...opts.inputs];
+  let collection: LiveCollectResult | null = null;
+  if (opts.collect) {
+    const { provider, ...rest } = opts.collect;
+    progress({ stage: 'collect', message: `collecting ${provider} live`, pct: 0 });
+    collection = await collectLive(provider, { ...rest, log, ...(opts.now ? { now: opts.now } : {}) });
+    progress({
+      stage: 'collect',
+      message: `${provider}: ${collection.accounts.length} account(s) collected into ${collection.out}`,
+    });
+    inputs.push(collection.out);
+  }
+  if (inputs.length > 0) {
+    progress({ stage: 'import', message: `importing ${inputs.length} file(s)`, pct: 0 });
+    imported = await importFiles(graph, inputs, {
       log,
       skipDerive: true,
       ...(opts.now ? { now: opts.now } : {}),
@@ -48,8 +75,12 @@ export async function runScan(graph: Graph, opts: ScanOptions): Promise<ScanSumm
   progress({ stage: 'derive', message: 'deriving effective access and escalation edges', pct: 30 });
   const derived = await deriveAll(graph, { log });
   const tDerive = Date.now();
+  // A scan of inputs covers the scopes they loaded; a scan without inputs the whole graph.
+  const scopes =
+    inputs.length > 0 ? [...new Set(imported.loads.flatMap((l) => l.scopes.map((x) => x.id)))] : undefined;
   const analysis = await runAnalyses(graph, {
-    inputs: opts.inputs,
+    inputs,
+    ...(scopes ? { scopes } : {}),
     ...(opts.lookbackDays !== undefined ? { lookbackDays: opts.lookbackDays } : {}),
     ...(opts.queries ? { queries: opts.queries } : {}),
     ...(opts.now ? { now: opts.now } : {}),
@@ -68,6 +99,7 @@ export async function runScan(graph: Graph, opts: ScanOptions): Promise<ScanSumm
   return {
     scan: analysis.scan,
     previousScan: analysis.previousScan,
+    collection,
     imported: imported.loads.map((l) => ({
       file: l.file,
       scanId: l.scanId,

@@ -9,6 +9,8 @@ import { toPlain } from './db/graph.js';
 import { type GraphElements, toElements } from './elements.js';
 import { AppError } from './errors.js';
 import { runGuarded } from './guard.js';
+import { loadQueryConfig } from './query-config.js';
+import { forwardToTierZero, materialisePaths, reverseTierZeroTree, treeWalk } from './reach.js';
 import { INLINE_INT_MAX } from './registry.js';
 import { EdgeSets, EdgeTypes, isEdgeType } from './schema/index.js';
 
@@ -35,6 +37,8 @@ export interface FindPathsOptions {
   maxHops?: number;
   edgeTypes?: string[];
   limit?: number;
+  /** Whole search, ms (default: the query timeout setting). */
+  timeoutMs?: number;
 }
 
 export const DEFAULT_MAX_HOPS = 8;
@@ -90,6 +94,11 @@ export function validateEdgeTypes(types: string[]): string[] {
 
 export async function findPaths(graph: Graph, opts: FindPathsOptions): Promise<PathsResult> {
   const t0 = Date.now();
+  return explained(await findPathsRaw(graph, opts), t0);
+}
+
+/** The paths of `findPaths` as driver paths. */
+export async function findPathsRaw(graph: Graph, opts: FindPathsOptions): Promise<Path[]> {
   const maxHops = opts.maxHops ?? DEFAULT_MAX_HOPS;
   if (!Number.isInteger(maxHops) || maxHops < 1 || maxHops > INLINE_INT_MAX) {
     throw new AppError(
@@ -110,21 +119,30 @@ export async function findPaths(graph: Graph, opts: FindPathsOptions): Promise<P
     if (!found.some((r) => r.id === id))
       throw new AppError('NOT_FOUND', `node ${id} does not exist in the graph`);
   }
+  const edgeTypes = types.split('|');
+  if (!opts.to) {
+    const from = await graph.read('MATCH (n:Entity {id: $id}) RETURN elementId(n) AS eid', { id: opts.from });
+    const walks = await forwardToTierZero(graph, String(from[0]!.eid), {
+      maxHops,
+      edgeTypes,
+      limit,
+      timeoutMs: opts.timeoutMs ?? loadQueryConfig().timeoutMs,
+    });
+    return materialisePaths(graph, walks);
+  }
   // Labels and types come from the schema only; ids and limits are parameters.
-  const cypher = opts.to
-    ? `MATCH (a:Entity {id: $from}), (b:Entity {id: $to})
-       MATCH p = ALL SHORTEST (a)-[:${types}]->{1,${maxHops}}(b)
-       RETURN p LIMIT $limit`
-    : `MATCH (a:Entity {id: $from})
-       MATCH p = ANY SHORTEST (a)-[:${types}]->{1,${maxHops}}(t:Entity WHERE t.tierZero = true)
-       RETURN p ORDER BY length(p), t.id LIMIT $limit`;
   const res = await runGuarded(
     graph,
-    cypher,
-    { from: opts.from, to: opts.to ?? null, limit: neo4j.int(limit) },
-    { keepRaw: true, rowLimit: limit },
+    `MATCH (a:Entity {id: $from}), (b:Entity {id: $to})
+     MATCH p = ALL SHORTEST (a)-[:${types}]->{1,${maxHops}}(b)
+     RETURN p LIMIT $limit`,
+    { from: opts.from, to: opts.to, limit: neo4j.int(limit) },
+    { keepRaw: true, rowLimit: limit, ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) },
   );
-  const raw = (res.raw ?? []).map((r) => r.get('p')).filter(isPath) as Path[];
+  return (res.raw ?? []).map((r) => r.get('p')).filter(isPath) as Path[];
+}
+
+function explained(raw: Path[], t0: number): PathsResult {
   const paths = raw.map((p) => {
     const { nodes, hops } = explainPath(p);
     return { length: hops.length, nodes, hops };
@@ -137,6 +155,8 @@ export interface ReachOptions {
   edgeTypes?: string[];
   /** Principals at most (default 10,000). */
   limit?: number;
+  /** Whole search, ms (default: the query timeout setting). */
+  timeoutMs?: number;
 }
 
 /**
@@ -145,6 +165,11 @@ export interface ReachOptions {
  */
 export async function tierZeroReach(graph: Graph, opts: ReachOptions = {}): Promise<PathsResult> {
   const t0 = Date.now();
+  return explained(await tierZeroReachPaths(graph, opts), t0);
+}
+
+/** The paths of `tierZeroReach` as driver paths (what the saved query returns). */
+export async function tierZeroReachPaths(graph: Graph, opts: ReachOptions = {}): Promise<Path[]> {
   const maxHops = opts.maxHops ?? DEFAULT_MAX_HOPS;
   if (!Number.isInteger(maxHops) || maxHops < 1 || maxHops > INLINE_INT_MAX)
     throw new AppError(
@@ -154,23 +179,20 @@ export async function tierZeroReach(graph: Graph, opts: ReachOptions = {}): Prom
   const limit = opts.limit ?? 10_000;
   if (!Number.isInteger(limit) || limit < 1 || limit > 100_000)
     throw new AppError('BAD_REQUEST', `limit ${String(opts.limit)} must be between 1 and 100000`);
-  const types = validateEdgeTypes(opts.edgeTypes ?? [...EdgeSets.TRAVERSABLE]).join('|');
-  const cypher = `MATCH (a:Principal)
-    WHERE coalesce(a.tierZero, false) = false AND NOT a:AWSServicePrincipal
-    MATCH p = ANY SHORTEST (a)((x)-[:${types}]->(y) WHERE coalesce(x.tierZero, false) = false){1,${maxHops}}(t:Entity WHERE t.tierZero = true)
-    WITH a, p ORDER BY length(p), t.id
-    WITH a, head(collect(p)) AS p
-    RETURN p ORDER BY a.id LIMIT $limit`;
-  const res = await runGuarded(
+  const edgeTypes = validateEdgeTypes(opts.edgeTypes ?? [...EdgeSets.TRAVERSABLE]);
+  const timeoutMs = opts.timeoutMs ?? loadQueryConfig().timeoutMs;
+  const tree = await reverseTierZeroTree(graph, { maxHops, edgeTypes, timeoutMs });
+  const starts = [...tree.next.keys()]
+    .filter((e) => tree.info.get(e)?.principal)
+    .sort((x, y) => {
+      const a = tree.info.get(x)!.id;
+      const b = tree.info.get(y)!.id;
+      return a < b ? -1 : a > b ? 1 : 0;
+    })
+    .slice(0, limit);
+  return materialisePaths(
     graph,
-    cypher,
-    { limit: neo4j.int(limit) },
-    { keepRaw: true, rowLimit: limit },
+    starts.map((e) => treeWalk(tree, e)),
+    timeoutMs,
   );
-  const raw = (res.raw ?? []).map((r) => r.get('p')).filter(isPath) as Path[];
-  const paths = raw.map((p) => {
-    const { nodes, hops } = explainPath(p);
-    return { length: hops.length, nodes, hops };
-  });
-  return { paths, elements: toElements(raw), ms: Date.now() - t0 };
 }

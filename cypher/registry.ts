@@ -51,7 +51,16 @@ export interface SavedQuery {
   providers: string[];
   cypher: string;
   file: string;
+  /**
+   * Built-in engine that answers this query instead of its Cypher (the Cypher stays as the
+   * reference meaning). Graph searches Cypher cannot bound well run in the application.
+   */
+  engine?: QueryEngine;
 }
+
+/** Engines a saved query may name in its `engine:` header (implemented in cypher/saved.ts). */
+export const QUERY_ENGINES = ['tier-zero-reach', 'tier-zero-from'] as const;
+export type QueryEngine = (typeof QUERY_ENGINES)[number];
 
 export interface QueryRegistry {
   list(): SavedQuery[];
@@ -64,7 +73,7 @@ export const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'l
 export const SEVERITY_RANK: Record<Severity, number> = { critical: 4, high: 3, medium: 2, low: 1, info: 0 };
 const PARAM_TYPES: readonly ParamType[] = ['string', 'int', 'float', 'bool', 'string[]'];
 const REQUIRED_KEYS = ['id', 'title', 'category', 'severity', 'description', 'result', 'providers'] as const;
-const KNOWN_KEYS = new Set([...REQUIRED_KEYS, 'param', 'references']);
+const KNOWN_KEYS = new Set([...REQUIRED_KEYS, 'param', 'references', 'engine']);
 const PROVIDER_NAMES = new Set(['aws', 'azure', 'gcp']);
 /** Range of ints inlined into Cypher text (hop bounds). */
 export const INLINE_INT_MIN = 1;
@@ -186,7 +195,11 @@ export function parseQueryFile(file: string, text: string): SavedQuery {
     used.add(name);
   }
   for (const p of params) if (!used.has(p.name)) throw bad(file, `param ${p.name} is declared but not used`);
+  const engine = header.engine?.[0];
+  if (engine !== undefined && !(QUERY_ENGINES as readonly string[]).includes(engine))
+    throw bad(file, `engine "${engine}" must be one of ${QUERY_ENGINES.join(', ')}`);
   return {
+    ...(engine ? { engine: engine as QueryEngine } : {}),
     id,
     title: header.title![0]!,
     category: header.category![0]!,

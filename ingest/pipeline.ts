@@ -8,7 +8,7 @@ import { dataRoot } from '../cypher/db/config.js';
 import type { Graph } from '../cypher/db/graph.js';
 import { AppError } from '../cypher/errors.js';
 import type { Provider } from '../cypher/schema/index.js';
-import { type LoadProgress, type LoadResult, loadSnapshotFile } from './load/loader.js';
+import { type LoadProgress, type LoadResult, loadSnapshotFiles } from './load/loader.js';
 
 export interface ImportContext {
   /** Where converted snapshots are written. */
@@ -45,9 +45,33 @@ export interface DeriveSummary {
   skipped?: boolean;
 }
 
+/** Options of a live collection (`permgraph scan --collect`, scheduled scans). */
+export interface LiveCollectOptions {
+  /** Collection directory (default <data dir>/collections/<provider>-<time>). */
+  out?: string;
+  profile?: string;
+  regions?: string[];
+  org?: boolean;
+  roleName?: string;
+  endpointUrl?: string;
+  concurrency?: number;
+  log: ImportContext['log'];
+  now?: Date;
+}
+
+export interface LiveCollectResult {
+  /** The collection directory; importFiles reads it. */
+  out: string;
+  accounts: { id: string; complete: boolean; gaps: number }[];
+  gaps: number;
+  ms: number;
+}
+
 export interface ProviderModule {
   provider: Provider;
   formats: InputFormat[];
+  /** Reads the estate live into a collection directory (throws when nothing could be read). */
+  collect?(opts: LiveCollectOptions): Promise<LiveCollectResult>;
   /** Rebuilds derived edges and tier-zero marks from the provider's raw data in the graph. */
   derive?(graph: Graph, opts: { force?: boolean; log: ImportContext['log'] }): Promise<DeriveSummary>;
 }
@@ -132,7 +156,7 @@ export interface ImportResult {
   warnings: string[];
 }
 
-/** import = detect → convert to snapshots → validate + load each → derive touched providers. */
+/** import = detect → convert to snapshots → validate all, load together → derive touched providers. */
 export async function importFiles(graph: Graph, files: string[], opts: ImportOptions): Promise<ImportResult> {
   const now = opts.now ?? new Date();
   const ctx: ImportContext = { outDir: path.join(dataRoot(), 'snapshots'), log: opts.log, now };
@@ -149,15 +173,12 @@ export async function importFiles(graph: Graph, files: string[], opts: ImportOpt
     snapshots.push(...converted.snapshots);
     warnings.push(...converted.warnings);
   }
-  const loads: ImportResult['loads'] = [];
-  for (const file of snapshots) {
-    const r = await loadSnapshotFile(graph, file, {
-      ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),
-      ...(opts.now ? { now: opts.now } : {}),
-      onProgress: (p) => opts.onProgress?.(file, p),
-    });
-    loads.push({ ...r, file });
-  }
+  // All snapshots of one import load together (validated first, rows batched across them).
+  const loads: ImportResult['loads'] = await loadSnapshotFiles(graph, snapshots, {
+    ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),
+    ...(opts.now ? { now: opts.now } : {}),
+    onProgress: (p) => opts.onProgress?.(p.file ?? snapshots[0]!, p),
+  });
   const derived: DeriveSummary[] = [];
   if (!opts.skipDerive) {
     const touched = new Set(loads.map((l) => l.provider));
@@ -166,6 +187,31 @@ export async function importFiles(graph: Graph, files: string[], opts: ImportOpt
     }
   }
   return { loads, derived, warnings };
+}
+
+/** Providers that can collect live. */
+export function collectingProviders(): string[] {
+  return registry.filter((m) => m.collect).map((m) => m.provider);
+}
+
+/** Live collection through the provider's collector (see ProviderModule.collect). */
+export async function collectLive(provider: string, opts: LiveCollectOptions): Promise<LiveCollectResult> {
+  const mod = registry.find((m) => m.provider === provider && m.collect);
+  if (!mod?.collect) {
+    const known = collectingProviders();
+    throw new AppError(
+      'USAGE',
+      `no live collector for provider "${provider}"${known.length > 0 ? ` (available: ${known.join(', ')})` : ''}`,
+    );
+  }
+  const stamp = (opts.now ?? new Date())
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  return mod.collect({
+    ...opts,
+    out: opts.out ?? path.join(dataRoot(), 'collections', `${provider}-${stamp}`),
+  });
 }
 
 /** Makes sure every provider's derived data is current (analyze calls this first). */

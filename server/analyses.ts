@@ -6,10 +6,12 @@ import * as analyze from '../analyze/index.js';
 import * as guard from '../cypher/guard.js';
 import * as paths from '../cypher/paths.js';
 import * as registry from '../cypher/registry.js';
+import * as saved from '../cypher/saved.js';
 
 export type { QueryRegistry, SavedQuery } from '../cypher/registry.js';
 
 export const registryModule = async () => registry;
 export const guardModule = async () => guard;
 export const pathsModule = async () => paths;
+export const savedModule = async () => saved;
 export const analyzeModule = async () => analyze;

@@ -27,7 +27,9 @@ import { adminRoutes } from './routes/admin.js';
 import { analysisRoutes } from './routes/analysis.js';
 import { graphRoutes } from './routes/graph.js';
 import { queryRoutes } from './routes/queries.js';
+import { scheduleRoutes } from './routes/schedules.js';
 import { systemRoutes } from './routes/system.js';
+import type { Scheduler } from './schedules.js';
 import { SharedSchemas } from './schemas/common.js';
 import { type Principal, type Role, roleAtLeast, TokenVerifier } from './tokens.js';
 
@@ -61,6 +63,8 @@ export interface AppContext {
   config: ServerConfig;
   verifier: TokenVerifier;
   jobs: JobRegistry;
+  /** Scheduled scans (null when the server runs none). */
+  scheduler: Scheduler | null;
   version: string;
 }
 
@@ -78,6 +82,7 @@ export interface BuildOptions {
   /** Fastify logger options (false in tests). */
   logger?: FastifyServerOptions['logger'];
   jobs?: JobRegistry;
+  scheduler?: Scheduler | null;
 }
 
 export function packageVersion(): string {
@@ -132,6 +137,7 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
     config,
     verifier: new TokenVerifier(opts.graph),
     jobs: opts.jobs ?? new JobRegistry(),
+    scheduler: opts.scheduler ?? null,
     version: packageVersion(),
   };
 
@@ -230,7 +236,7 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
         { name: 'graph', description: 'Search, node detail, neighbourhood, paths' },
         { name: 'queries', description: 'Saved queries and read-only Cypher (analyst)' },
         { name: 'findings', description: 'Findings, scans, diffs, PCI' },
-        { name: 'admin', description: 'Imports, scans, API tokens (admin)' },
+        { name: 'admin', description: 'Imports, scans, scheduled scans, API tokens (admin)' },
       ],
     },
     hideUntagged: true,
@@ -247,6 +253,7 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
       await queryRoutes(a, ctx);
       await analysisRoutes(a, ctx);
       await adminRoutes(a, ctx);
+      await scheduleRoutes(a, ctx);
     },
     { prefix: API_PREFIX },
   );
@@ -276,6 +283,7 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
   });
 
   app.addHook('onClose', async () => {
+    await ctx.scheduler?.stop(10_000);
     await ctx.jobs.drain(10_000);
   });
   return app;

@@ -23,6 +23,8 @@ export interface ServerConfig {
   /** Built explorer served at `/`, when the folder exists. */
   webDist: string | null;
   logLevel: string;
+  /** Schedule file of scheduled scans (PERMGRAPH_SCHEDULE, or `permgraph serve --schedule`); null: none. */
+  scheduleFile: string | null;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -64,6 +66,7 @@ export function loadServerConfig(
     problems.push(`PERMGRAPH_API_LOG_LEVEL: "${logLevel}" is not a log level`);
   let webDist: string | null = env.PERMGRAPH_WEB_DIST ?? path.join(packageRoot(), 'web', 'dist');
   if (!existsSync(path.join(webDist, 'index.html'))) webDist = null;
+  const scheduleFile = env.PERMGRAPH_SCHEDULE ? path.resolve(env.PERMGRAPH_SCHEDULE) : null;
   if (problems.length > 0) {
     throw new AppError('CONFIG_INVALID', `Invalid configuration:\n  ${problems.join('\n  ')}`);
   }
@@ -77,6 +80,7 @@ export function loadServerConfig(
     rowLimit,
     webDist,
     logLevel,
+    scheduleFile,
     ...overrides,
   };
 }

@@ -6,6 +6,8 @@
 import { connectGraph, type Graph } from '../cypher/db/graph.js';
 import { type App, buildApp, loggerOptions } from './app.js';
 import { loadServerConfig, type ServerConfig } from './config.js';
+import { JobRegistry } from './jobs.js';
+import { loadSchedules, Scheduler } from './schedules.js';
 
 export interface StartOptions {
   host?: string;
@@ -28,12 +30,23 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     ...(opts.host !== undefined ? { host: opts.host } : {}),
     ...(opts.port !== undefined ? { port: opts.port } : {}),
   });
+  // A bad schedule file stops the start before anything listens.
+  const schedules = config.scheduleFile ? loadSchedules(config.scheduleFile) : null;
   const ownGraph = !opts.graph;
   const graph = opts.graph ?? (await connectGraph(opts.log ? { log: opts.log } : {}));
-  let app: App;
+  let app: App | undefined;
+  const jobs = new JobRegistry();
+  const scheduler = schedules
+    ? new Scheduler(schedules, {
+        graph,
+        jobs,
+        log: (level, message, fields) => app?.log[level](fields ?? {}, message),
+      })
+    : null;
   try {
-    app = await buildApp({ graph, config, logger: loggerOptions(config.logLevel) });
+    app = await buildApp({ graph, config, jobs, scheduler, logger: loggerOptions(config.logLevel) });
     await app.listen({ host: config.host, port: config.port });
+    scheduler?.start();
   } catch (err) {
     if (ownGraph) await graph.close();
     throw err;

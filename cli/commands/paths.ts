@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { findPaths, type PathsResult, tierZeroReach } from '../../cypher/paths.js';
+import { loadQueryConfig } from '../../cypher/query-config.js';
 import { EdgeSets, isEdgeSetName } from '../../cypher/schema/index.js';
 import { usageError, withGraph } from '../context.js';
 import { printJson } from '../ui.js';
@@ -114,6 +115,8 @@ export function registerPaths(
               if (o.from === undefined) {
                 if (!toTierZero) throw usageError('--from is required unless --to is tier-zero');
                 r = await tierZeroReach(graph, {
+                  // A whole-estate search is a batch job: at least the analyses' five minutes.
+                  timeoutMs: Math.max(loadQueryConfig().timeoutMs, 300_000),
                   maxHops: o.maxHops,
                   edgeTypes,
                   ...(o.limit !== undefined ? { limit: o.limit } : {}),

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { csvField } from '../../analyze/report.js';
-import { runGuarded } from '../../cypher/guard.js';
-import { expandCypher, loadRegistry, toDriverParams } from '../../cypher/registry.js';
+import type { Graph } from '../../cypher/db/graph.js';
+import { type GuardedResult, runGuarded } from '../../cypher/guard.js';
+import { loadRegistry } from '../../cypher/registry.js';
+import { runSavedQuery } from '../../cypher/saved.js';
 import { usageError, withGraph } from '../context.js';
 import { printJson, table } from '../ui.js';
 
@@ -82,24 +84,24 @@ export function registerQuery(
               return;
             }
             const id = first === 'run' ? second : first;
-            let cypher: string;
-            let params: Record<string, unknown>;
+            let run: (graph: Graph) => Promise<GuardedResult>;
+            const opts = o.limit ? { rowLimit: o.limit } : {};
             if (o.cypher !== undefined || o.file !== undefined) {
               if (id) throw usageError('give either a saved query id or --cypher / --file, not both');
               if (o.cypher !== undefined && o.file !== undefined)
                 throw usageError('give --cypher or --file, not both');
-              cypher = o.cypher ?? readFileSync(o.file!, 'utf8');
-              params = parseParams(o.param);
+              const cypher = o.cypher ?? readFileSync(o.file!, 'utf8');
+              const params = parseParams(o.param);
+              run = (graph) => runGuarded(graph, cypher, params, opts);
             } else {
               if (!id) throw usageError('name a saved query (see `permgraph query list`) or give --cypher');
               const q = registry.get(id);
               if (!q) throw usageError(`no saved query "${id}" (see \`permgraph query list\`)`);
               const values = registry.validateParams(q, parseParams(o.param));
-              cypher = expandCypher(q, values);
-              params = toDriverParams(q, values);
+              run = (graph) => runSavedQuery(graph, q, values, opts);
             }
             return withGraph({}, async (graph) => {
-              const r = await runGuarded(graph, cypher, params, o.limit ? { rowLimit: o.limit } : {});
+              const r = await run(graph);
               if (format === 'json') printJson(r);
               else if (format === 'csv') process.stdout.write(rowsCsv(r.columns, r.rows));
               else {

@@ -1,11 +1,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { runScan, type ScanSummary } from '../../analyze/index.js';
+import { runScan, type ScanCollect, type ScanSummary } from '../../analyze/index.js';
 import { findingsSarif, scanJson, scanMarkdown } from '../../analyze/report.js';
 import { checkWebhookUrl, postWebhook } from '../../analyze/webhook.js';
 import { dataRoot } from '../../cypher/db/config.js';
 import { loadRegistry, SEVERITIES, SEVERITY_RANK, type Severity } from '../../cypher/registry.js';
+import { collectingProviders } from '../../ingest/pipeline.js';
 import { ExitCode, usageError, withGraph } from '../context.js';
 import { log, printJson, table } from '../ui.js';
 
@@ -15,11 +16,17 @@ const WEBHOOK_MAX = 1000;
 function textSummary(s: ScanSummary): string {
   const d = s.diff;
   const lines = [
-    `scan ${s.scan}${s.previousScan ? ` compared with ${s.previousScan}` : ' (first scan)'}`,
+    `scan ${s.scan} of ${s.analysis.scopes.filter(Boolean).join(', ') || 'the graph'}${s.analysis.previousScans.length > 0 ? ` compared with ${s.analysis.previousScans.join(', ')}` : ' (first scan)'}`,
     `findings: ${s.analysis.findings} (${d.newFindings.length} new, ${d.resolvedFindings.length} resolved, ${d.unchanged} unchanged)`,
     `PCI: ${s.analysis.pci.identities} identities, ${s.analysis.pci.high} high, ${s.analysis.pci.medium} medium, ${s.analysis.pci.low} low`,
     `time: import ${(s.ms.import / 1000).toFixed(1)} s, derive ${(s.ms.derive / 1000).toFixed(1)} s, analyze ${(s.ms.analyze / 1000).toFixed(1)} s, diff ${(s.ms.diff / 1000).toFixed(2)} s`,
   ];
+  if (s.collection)
+    lines.splice(
+      1,
+      0,
+      `collected ${s.collection.accounts.length} account(s) into ${s.collection.out} (${s.collection.gaps} gap(s))`,
+    );
   const failed = s.analysis.queries.filter((q) => q.error);
   if (failed.length > 0)
     lines.push(`queries that failed: ${failed.map((q) => `${q.id} (${q.error})`).join('; ')}`);
@@ -42,6 +49,50 @@ function textSummary(s: ScanSummary): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** --collect and its options as runScan takes them; the collector options alone are a usage error. */
+function collectOptions(o: {
+  collect?: string;
+  profile?: string;
+  region?: string[];
+  org?: boolean;
+  roleName: string;
+  out?: string;
+  endpointUrl?: string;
+  concurrency: number;
+}): ScanCollect | undefined {
+  if (!o.collect) {
+    const stray = (
+      [
+        ['--profile', o.profile],
+        ['--region', o.region],
+        ['--org', o.org],
+        ['--out', o.out],
+        ['--endpoint-url', o.endpointUrl],
+      ] as const
+    ).filter(([, v]) => v !== undefined && v !== false);
+    if (stray.length > 0)
+      throw usageError(`${stray.map(([k]) => k).join(', ')}: only with --collect <provider>`);
+    return undefined;
+  }
+  const known = collectingProviders();
+  if (!known.includes(o.collect))
+    throw usageError(
+      `--collect ${o.collect}: live collection is available for ${known.join(', ') || 'no provider'}`,
+    );
+  if (!Number.isInteger(o.concurrency) || o.concurrency < 1 || o.concurrency > 64)
+    throw usageError('--concurrency must be an integer between 1 and 64');
+  return {
+    provider: o.collect,
+    ...(o.profile ? { profile: o.profile } : {}),
+    ...(o.region ? { regions: o.region } : {}),
+    org: Boolean(o.org),
+    roleName: o.roleName,
+    ...(o.out ? { out: path.resolve(o.out) } : {}),
+    ...(o.endpointUrl ? { endpointUrl: o.endpointUrl } : {}),
+    concurrency: o.concurrency,
+  };
+}
+
 export function registerScan(
   program: Command,
   run: (fn: () => Promise<number | void>, json?: boolean) => Promise<void>,
@@ -53,6 +104,34 @@ export function registerScan(
     )
     .argument('[inputs...]', 'snapshot files or provider exports (none: re-analyze the graph as it is)')
     .option('--import <files...>', 'input files (same as the positional inputs)')
+    .option('--collect <provider>', 'collect live first (aws), then import the collection with the inputs')
+    .option('--profile <name>', 'with --collect: AWS profile (default: the SDK credential chain)')
+    .option(
+      '--region <region>',
+      'with --collect: region for the resource inventory (repeat or comma-separate)',
+      (v: string, prev: string[] = []) => [
+        ...prev,
+        ...v
+          .split(',')
+          .map((r) => r.trim())
+          .filter(Boolean),
+      ],
+    )
+    .option(
+      '--org',
+      'with --collect: the organization and every member account (from the management account)',
+    )
+    .option(
+      '--role-name <name>',
+      'with --collect --org: role assumed in each member account',
+      'OrganizationAccountAccessRole',
+    )
+    .option(
+      '--out <dir>',
+      'with --collect: collection directory (default <data dir>/collections/<provider>-<time>)',
+    )
+    .option('--endpoint-url <url>', 'with --collect: send every API call to this endpoint (tests, emulators)')
+    .option('--concurrency <n>', 'with --collect: API calls in flight at once', (v) => Number(v), 8)
     .option(
       '--fail-on <severity>',
       `exit ${ExitCode.failOn} when a new finding is at or above this severity (${SEVERITIES.join(', ')})`,
@@ -71,6 +150,14 @@ export function registerScan(
         inputs: string[],
         o: {
           import?: string[];
+          collect?: string;
+          profile?: string;
+          region?: string[];
+          org?: boolean;
+          roleName: string;
+          out?: string;
+          endpointUrl?: string;
+          concurrency: number;
           failOn?: string;
           webhook?: string;
           lookbackDays: number;
@@ -93,14 +180,19 @@ export function registerScan(
               throw usageError('--lookback-days: a whole number of days');
             if (o.webhook) checkWebhookUrl(o.webhook);
             const files = [...inputs, ...(o.import ?? [])];
+            const collect = collectOptions(o);
             return withGraph({}, async (graph) => {
               const s = await runScan(graph, {
                 inputs: files,
+                ...(collect ? { collect } : {}),
                 lookbackDays: o.lookbackDays,
                 log: (m, f) => log.info(m, f),
                 onProgress: (e) => log.info(`${e.stage}: ${e.message}`, { stage: e.stage, pct: e.pct }),
               });
               const body = scanJson(s.diff, {
+                scopes: s.analysis.scopes,
+                previousScans: s.analysis.previousScans,
+                ...(s.collection ? { collection: s.collection } : {}),
                 totalFindings: s.analysis.findings,
                 ms: s.ms,
                 queryErrors: s.analysis.queries

@@ -3,6 +3,7 @@
  * pipeline by cli/providers.ts; nothing downstream branches on the provider.
  */
 import type { ProviderModule } from '../pipeline.js';
+import { collectAwsLive } from './collect/live.js';
 import { deriveAwsGraph } from './derive/index.js';
 import { authDetailsFormat, collectionFormat } from './import/index.js';
 
@@ -10,4 +11,5 @@ export const awsProvider: ProviderModule = {
   provider: 'aws',
   formats: [collectionFormat, authDetailsFormat],
   derive: (graph, opts) => deriveAwsGraph(graph, opts),
+  collect: (opts) => collectAwsLive(opts),
 };

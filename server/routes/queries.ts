@@ -1,7 +1,13 @@
 /** Saved queries (list, detail, run) and ad-hoc read-only Cypher, both through the guard. */
 import { Type } from '@sinclair/typebox';
 import { AppError } from '../../cypher/errors.js';
-import { guardModule, type QueryRegistry, registryModule, type SavedQuery } from '../analyses.js';
+import {
+  guardModule,
+  type QueryRegistry,
+  registryModule,
+  type SavedQuery,
+  savedModule,
+} from '../analyses.js';
 import type { App, AppContext } from '../app.js';
 import { Limit, Offset, Paged, QueryResult, responses } from '../schemas/common.js';
 import { roleAtLeast } from '../tokens.js';
@@ -29,6 +35,12 @@ const SavedQuerySchema = Type.Object(
     references: Type.Array(Type.String()),
     providers: Type.Array(Type.String()),
     cypher: Type.Optional(Type.String({ description: 'Query text (analyst and admin only)' })),
+    engine: Type.Optional(
+      Type.String({
+        description:
+          'Built-in engine that answers the query (a bounded search run by the server); the Cypher gives its meaning',
+      }),
+    ),
   },
   { $id: 'SavedQuery' },
 );
@@ -45,22 +57,9 @@ function publicQuery(q: SavedQuery, withCypher: boolean) {
 export async function queryRoutes(app: App, ctx: AppContext): Promise<void> {
   app.addSchema(SavedQuerySchema);
   let registry: Promise<QueryRegistry> | undefined;
-  let expand: (
-    q: SavedQuery,
-    values: Record<string, unknown>,
-  ) => { cypher: string; params: Record<string, unknown> } = (q, values) => ({
-    cypher: q.cypher,
-    params: values,
-  });
   const getRegistry = (): Promise<QueryRegistry> => {
     if (!registry) {
-      registry = registryModule().then((m) => {
-        const { expandCypher, toDriverParams } = m;
-        if (expandCypher && toDriverParams) {
-          expand = (q, values) => ({ cypher: expandCypher(q, values), params: toDriverParams(q, values) });
-        }
-        return m.loadRegistry();
-      });
+      registry = registryModule().then((m) => m.loadRegistry());
       registry.catch(() => {
         registry = undefined;
       });
@@ -136,9 +135,8 @@ export async function queryRoutes(app: App, ctx: AppContext): Promise<void> {
     async (req) => {
       const [reg, q] = await find(req.params.id);
       const values = reg.validateParams(q, { ...(req.body?.params ?? {}) });
-      const { cypher, params } = expand(q, values);
-      const { runGuarded } = await guardModule();
-      return runGuarded(ctx.graph, cypher, params, guardOpts);
+      const { runSavedQuery } = await savedModule();
+      return runSavedQuery(ctx.graph, q, values, guardOpts);
     },
   );
 

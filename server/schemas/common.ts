@@ -133,6 +133,12 @@ export const Finding = Type.Object(
     subjectName: Type.String(),
     provider: Type.String(),
     account: Type.Optional(Nullable(Type.String())),
+    scope: Type.Optional(
+      Type.String({
+        description:
+          "Scope the finding belongs to (e.g. aws:111111111111): the subject's, or the target's for an outside subject; scans diff per scope",
+      }),
+    ),
     status: Type.String({ description: 'new, open or resolved' }),
     firstSeen: Type.String(),
     lastSeen: Type.String(),

@@ -9,6 +9,7 @@ import type { Graph } from '../../cypher/db/graph.js';
 import { runGuarded } from '../../cypher/guard.js';
 import { findPaths } from '../../cypher/paths.js';
 import { expandCypher, loadRegistry, type QueryRegistry, toDriverParams } from '../../cypher/registry.js';
+import { runSavedQuery } from '../../cypher/saved.js';
 import { loadSnapshotFile } from '../../ingest/load/loader.js';
 import {
   ACCT,
@@ -34,6 +35,13 @@ let registry: QueryRegistry;
 async function runSaved(id: string, raw: Record<string, unknown> = {}) {
   const q = registry.get(id);
   if (!q) throw new Error(`no query ${id}`);
+  const values = registry.validateParams(q, raw);
+  return runSavedQuery(graph, q, values);
+}
+
+/** The query's Cypher itself, bypassing a built-in engine. */
+async function runCypherOf(id: string, raw: Record<string, unknown> = {}) {
+  const q = registry.get(id)!;
   const values = registry.validateParams(q, raw);
   return runGuarded(graph, expandCypher(q, values), toDriverParams(q, values));
 }
@@ -170,10 +178,29 @@ describe('saved queries on the fixture estate', () => {
     expect((await runSaved('stale-scopes')).rows).toEqual([]);
   });
 
+  it('the built-in tier-zero engines give what their reference Cypher gives', async () => {
+    const key = (rows: Record<string, unknown>[]) =>
+      rows.map((x) => `${String(x.subjectId)} ${String(x.hops)}`).sort();
+    const engine = await runSaved('tier-zero-reachable');
+    const cypher = await runCypherOf('tier-zero-reachable');
+    expect(registry.get('tier-zero-reachable')?.engine).toBe('tier-zero-reach');
+    expect(engine.rows.length).toBeGreaterThan(1);
+    expect(key(engine.rows)).toEqual(key(cypher.rows));
+    const from = { from: ID.alice };
+    const e2 = await runSaved('shortest-path-from', from);
+    const c2 = await runCypherOf('shortest-path-from', from);
+    const key2 = (rows: Record<string, unknown>[]) =>
+      rows.map((x) => `${String(x.targetId)} ${String(x.hops)}`);
+    expect(e2.rows.length).toBeGreaterThan(0);
+    expect(key2(e2.rows)).toEqual(key2(c2.rows));
+  });
+
   it('tier-zero-reachable returns explained paths as graph elements', async () => {
     const r = await runSaved('tier-zero-reachable');
     const alice = r.rows.find((x) => x.subjectId === ID.alice)!;
-    expect(alice.targetId).toBe(ID.lambdaAdmin);
+    // One row per principal, ending at the first tier-zero node it reaches.
+    expect(r.rows.filter((x) => x.subjectId === ID.alice)).toHaveLength(1);
+    expect(alice.tierZeroId).toBe(ID.lambdaAdmin);
     expect(alice.hops).toBe(2);
     expect(r.graph?.nodes.map((n) => n.data.id)).toEqual(
       expect.arrayContaining([ID.alice, ID.deploy, ID.lambdaAdmin]),
@@ -324,7 +351,8 @@ describe('findings across scans', () => {
     const d = await diffScans(graph, added.previousScan!, added.scan);
     expect(d.newFindings.map((f) => [f.queryId, f.subjectId, f.targetId])).toEqual([
       ['escalation-to-tier-zero-direct', ID.erin, ID.admin],
-      ['tier-zero-reachable', ID.erin, ID.admin],
+      // Reaching tier zero is one risk per principal, whichever tier-zero node is nearest.
+      ['tier-zero-reachable', ID.erin, undefined],
     ]);
     expect(d.resolvedFindings).toEqual([]);
     expect(d.newPaths).toBe(1);
@@ -334,6 +362,7 @@ describe('findings across scans', () => {
     const full = await getFinding(graph, pathFinding.fingerprint);
     expect(full?.elements?.edges.map((e) => e.data.type)).toEqual(['AWS_ATTACH_POLICY']);
     expect((full!.evidence.hops as { technique: string }[])[0]?.technique).toBe('iam-008');
+    expect(full!.evidence.tierZeroId).toBe(ID.admin);
     const newOnes = await listFindings(graph, { status: 'new' });
     expect(newOnes.items.map((f) => f.subjectId)).toEqual([ID.erin, ID.erin]);
 

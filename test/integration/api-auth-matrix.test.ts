@@ -65,6 +65,7 @@ const samples: Record<string, () => Promise<Sample> | Sample> = {
     ok: [202, 409],
   }),
   'POST /api/v1/scans': () => ({ url: '/api/v1/scans', payload: {}, ok: [202, 409] }),
+  'GET /api/v1/schedules': () => ({ url: '/api/v1/schedules', ok: [200] }),
   'POST /api/v1/tokens': () => ({
     url: '/api/v1/tokens',
     payload: { role: 'reader', name: 'matrix' },
@@ -150,6 +151,7 @@ describe('auth matrix', () => {
     expect(byRole('admin').sort()).toEqual([
       'DELETE /api/v1/tokens/:id',
       'GET /api/v1/scans/:id/events',
+      'GET /api/v1/schedules',
       'GET /api/v1/tokens',
       'POST /api/v1/imports',
       'POST /api/v1/scans',

@@ -428,13 +428,19 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
       'ec2:RunInstances',
       's3:GetObject',
     ];
-    if (
-      key.every((a) => {
-        const d = ev.can(pseudo, a, '*');
-        return d.decision === 'Allowed' && !d.conditional;
-      })
-    )
+    const firm = (a: string) => {
+      const d = ev.can(pseudo, a, '*');
+      return d.decision === 'Allowed' && !d.conditional;
+    };
+    if (key.every(firm))
       tierZero.set(gid, 'aws-admin-star: the group policies grant effective "*" on "*" to every member');
+    // Same rule as for users and roles: iam:* on * unconditionally is one hop short of admin
+    // (e.g. in a member account whose SCP denies other services outside approved regions).
+    else if (iamActions.length > 0 && iamActions.every((a) => firm(a.full)))
+      tierZero.set(
+        gid,
+        'aws-iam-star: the group policies grant effective "iam:*" on "*" to every member (one hop short of admin)',
+      );
   }
 
   // ---------------------------------------------------------------- assume role (sts-001)

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { EdgeSets } from '../../../cypher/schema/index.js';
 import { deriveAws } from '../../../ingest/aws/derive/index.js';
 import { loadCatalog } from '../../../ingest/aws/policy/index.js';
-import { EXPECTED, EXPECTED_TIER_ZERO, plantedSnapshot } from '../../fixtures/aws/planted.js';
+import { A, EXPECTED, EXPECTED_TIER_ZERO, ids, plantedSnapshot } from '../../fixtures/aws/planted.js';
 
 describe('deriveAws on the planted estate (pure)', () => {
   it('derives exactly the planted escalation edges and tier-zero nodes', async () => {
@@ -23,5 +23,25 @@ describe('deriveAws on the planted estate (pure)', () => {
       expect(String(e.props.reason).length).toBeGreaterThan(10);
       expect(Array.isArray(e.props.grantedBy)).toBe(true);
     }
+  });
+});
+
+describe('tier zero under a region-restricting SCP', () => {
+  it('keeps an admin group tier zero when the SCP makes non-global services conditional', async () => {
+    const snap = plantedSnapshot();
+    // The usual guardrail: deny everything but global services outside approved regions.
+    const scp = snap.nodes.find((n) => n.name === 'deny-blocked')!;
+    const doc = scp.props!.document as { Statement: Record<string, unknown>[] };
+    doc.Statement.push({
+      Effect: 'Deny',
+      NotAction: ['iam:*', 'sts:*', 'organizations:*', 'support:*'],
+      Resource: '*',
+      Condition: { StringNotEquals: { 'aws:RequestedRegion': ['eu-west-1'] } },
+    });
+    const out = deriveAws(snap, await loadCatalog(), new Date('2026-12-03T00:00:00Z'));
+    const t0 = new Map(out.tierZero.map((t) => [t.id, t.reason]));
+    expect(t0.get(ids.group(A, 'admins'))).toMatch(/^aws-iam-star/);
+    // Its member still reaches it, as do the users and roles holding AdministratorAccess.
+    expect(t0.get(ids.user(A, 'admin-alice'))).toMatch(/^aws-(iam|admin)-star/);
   });
 });
