@@ -354,6 +354,7 @@ export async function runAnalyses(graph: Graph, opts: AnalyzeOptions = {}): Prom
         scope: f.scope,
         evidence: JSON.stringify(f.evidence),
         path: f.path,
+        pathText: f.path && f.path.length > 0 ? `|${f.path.join('|')}|` : null,
         status: prevSet.has(f.fingerprint) ? 'open' : 'new',
       }));
       await graph.write(
@@ -363,7 +364,7 @@ export async function runAnalyses(graph: Graph, opts: AnalyzeOptions = {}): Prom
          SET f.queryId = row.queryId, f.title = row.title, f.severity = row.severity,
              f.severityRank = row.severityRank, f.category = row.category, f.subjectId = row.subjectId,
              f.subjectName = row.subjectName, f.targetId = row.targetId, f.provider = row.provider,
-             f.account = row.account, f.scope = row.scope, f.evidence = row.evidence, f.path = row.path,
+             f.account = row.account, f.scope = row.scope, f.evidence = row.evidence, f.path = row.path, f.pathText = row.pathText,
              f.status = row.status, f.lastSeen = datetime($at), f.lastSeenScan = $scan, f.resolvedScan = null`,
         { rows: batch, at: now.toISOString(), scan: scanId },
       );

@@ -59,7 +59,7 @@ export interface SavedQuery {
 }
 
 /** Engines a saved query may name in its `engine:` header (implemented in cypher/saved.ts). */
-export const QUERY_ENGINES = ['tier-zero-reach', 'tier-zero-from'] as const;
+export const QUERY_ENGINES = ['tier-zero-reach', 'tier-zero-from', 'transitive-privilege'] as const;
 export type QueryEngine = (typeof QUERY_ENGINES)[number];
 
 export interface QueryRegistry {

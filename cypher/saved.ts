@@ -11,6 +11,7 @@ import { type GuardedResult, type GuardOptions, runGuarded } from './guard.js';
 import { findPathsRaw, tierZeroReachPaths } from './paths.js';
 import { loadQueryConfig } from './query-config.js';
 import { expandCypher, type QueryEngine, type SavedQuery, toDriverParams } from './registry.js';
+import { EdgeSets } from './schema/index.js';
 
 type Engine = (
   graph: Graph,
@@ -24,7 +25,91 @@ const num = (v: unknown, fallback: number): number => {
 };
 const prop = (p: Path, end: 'start' | 'end', key: string): unknown => p[end].properties[key] ?? null;
 
+/**
+ * Transitive excessive privilege: each principal's high-risk grants are summed once in Neo4j,
+ * the identity chains are read once, and every identity's chain closure (maxHops) is walked in
+ * memory. The Cypher form expands CAN_ACCESS once per (identity, reached principal) pair, which
+ * on 20,000 principals with hub roles is over 100 million rows.
+ */
+const transitivePrivilege: Engine = async (graph, values, opts) => {
+  const lookbackDays = neo4j.int(num(values.lookbackDays, 90));
+  const maxHops = num(values.maxHops, 3);
+  const minUnused = num(values.minUnused, 1);
+  const check = { timeoutMs: opts.timeoutMs };
+  const [grants, chains, identities] = await Promise.all([
+    graph.read(
+      `MATCH (p:Principal)-[c:CAN_ACCESS]->()
+       RETURN elementId(p) AS p, sum(coalesce(c.highRiskCount, 0)) AS reached,
+              sum(CASE WHEN c.lastUsed >= datetime() - duration({days: $lookbackDays})
+                       THEN coalesce(c.highRiskCount, 0) ELSE 0 END) AS inUse`,
+      { lookbackDays },
+      check,
+    ),
+    graph.read(
+      `MATCH (a)-[:${EdgeSets.IDENTITY_CHAIN.join('|')}]->(b) RETURN DISTINCT elementId(a) AS a, elementId(b) AS b`,
+      {},
+      check,
+    ),
+    graph.read(
+      `MATCH (i:Identity)
+       WHERE coalesce(i.stub, false) = false AND coalesce(i.tierZero, false) = false
+       RETURN elementId(i) AS e, i.id AS id, i.name AS name, i.kind AS kind`,
+      {},
+      check,
+    ),
+  ]);
+  const sums = new Map(grants.map((g) => [String(g.p), [Number(g.reached), Number(g.inUse)] as const]));
+  const next = new Map<string, string[]>();
+  for (const c of chains) {
+    const l = next.get(String(c.a));
+    if (l) l.push(String(c.b));
+    else next.set(String(c.a), [String(c.b)]);
+  }
+  const rows: unknown[][] = [];
+  for (const i of identities) {
+    const start = String(i.e);
+    const seen = new Set([start]);
+    let frontier = [start];
+    for (let d = 0; d < maxHops && frontier.length > 0; d++) {
+      const nxt: string[] = [];
+      for (const x of frontier)
+        for (const y of next.get(x) ?? [])
+          if (!seen.has(y)) {
+            seen.add(y);
+            nxt.push(y);
+          }
+      frontier = nxt;
+    }
+    let principals = 0;
+    let reached = 0;
+    let inUse = 0;
+    for (const e of seen) {
+      const s = sums.get(e);
+      if (!s) continue;
+      principals += 1;
+      reached += s[0];
+      inUse += s[1];
+    }
+    if (principals > 1 && reached - inUse >= minUnused)
+      rows.push([i.id, i.name, i.kind, principals, reached, inUse, reached - inUse]);
+  }
+  rows.sort((a, b) => (b[6] as number) - (a[6] as number) || (String(a[0]) < String(b[0]) ? -1 : 1));
+  return {
+    columns: [
+      'subjectId',
+      'subjectName',
+      'kind',
+      'principalsReached',
+      'highRiskReached',
+      'highRiskInUse',
+      'highRiskNotInUse',
+    ],
+    rows,
+  };
+};
+
 const ENGINES: Record<QueryEngine, Engine> = {
+  'transitive-privilege': transitivePrivilege,
   'tier-zero-reach': async (graph, values, opts) => {
     const paths = await tierZeroReachPaths(graph, {
       maxHops: num(values.maxHops, 8),

@@ -8,7 +8,7 @@ import { dataRoot } from '../cypher/db/config.js';
 import type { Graph } from '../cypher/db/graph.js';
 import { AppError } from '../cypher/errors.js';
 import type { Provider } from '../cypher/schema/index.js';
-import { type LoadProgress, type LoadResult, loadSnapshotFile } from './load/loader.js';
+import { type LoadProgress, type LoadResult, loadSnapshotFiles } from './load/loader.js';
 
 export interface ImportContext {
   /** Where converted snapshots are written. */
@@ -156,7 +156,7 @@ export interface ImportResult {
   warnings: string[];
 }
 
-/** import = detect → convert to snapshots → validate + load each → derive touched providers. */
+/** import = detect → convert to snapshots → validate all, load together → derive touched providers. */
 export async function importFiles(graph: Graph, files: string[], opts: ImportOptions): Promise<ImportResult> {
   const now = opts.now ?? new Date();
   const ctx: ImportContext = { outDir: path.join(dataRoot(), 'snapshots'), log: opts.log, now };
@@ -173,15 +173,12 @@ export async function importFiles(graph: Graph, files: string[], opts: ImportOpt
     snapshots.push(...converted.snapshots);
     warnings.push(...converted.warnings);
   }
-  const loads: ImportResult['loads'] = [];
-  for (const file of snapshots) {
-    const r = await loadSnapshotFile(graph, file, {
-      ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),
-      ...(opts.now ? { now: opts.now } : {}),
-      onProgress: (p) => opts.onProgress?.(file, p),
-    });
-    loads.push({ ...r, file });
-  }
+  // All snapshots of one import load together (validated first, rows batched across them).
+  const loads: ImportResult['loads'] = await loadSnapshotFiles(graph, snapshots, {
+    ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),
+    ...(opts.now ? { now: opts.now } : {}),
+    onProgress: (p) => opts.onProgress?.(p.file ?? snapshots[0]!, p),
+  });
   const derived: DeriveSummary[] = [];
   if (!opts.skipDerive) {
     const touched = new Set(loads.map((l) => l.provider));

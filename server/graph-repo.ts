@@ -307,10 +307,16 @@ export async function nodeDetail(graph: Graph, id: string, timeoutMs: number) {
       opts,
     ),
     graph.read(
-      `MATCH (f:${MetaLabel.Finding})
-       WHERE f.subjectId = $id OR f.targetId = $id OR $id IN coalesce(f.path, [])
+      // Index seeks only: subject, target, and the text index over "|id|id|" path strings.
+      `CALL () {
+         MATCH (f:${MetaLabel.Finding}) WHERE f.subjectId = $id RETURN f
+         UNION
+         MATCH (f:${MetaLabel.Finding}) WHERE f.targetId = $id RETURN f
+         UNION
+         MATCH (f:${MetaLabel.Finding}) WHERE f.pathText CONTAINS $onPath RETURN f
+       }
        RETURN properties(f) AS f ORDER BY coalesce(f.severityRank, 0) DESC, f.lastSeen DESC LIMIT 200`,
-      { id },
+      { id, onPath: `|${id}|` },
       opts,
     ),
   ]);

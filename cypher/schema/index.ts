@@ -32,7 +32,11 @@ export const MetaProps: Record<MetaLabel, PropMap> = {
     scopes: { type: 'string[]', description: 'Scopes loaded by the scan (analysis: scopes it covered)' },
     source: { type: 'string', description: 'What the scan read' },
     snapshotHash: { type: 'string', description: 'SHA-256 of the snapshot' },
-    batches: { type: 'int[]', description: 'Batches committed (resume journal)' },
+    batches: { type: 'int[]', description: 'Batches committed (resume journal of the load group)' },
+    loadGroup: {
+      type: 'string',
+      description: 'Snapshots loaded together share it; the journal sits on the first of them',
+    },
     startedAt: { type: 'datetime', description: 'Start' },
     finishedAt: { type: 'datetime', description: 'End' },
     error: { type: 'string', description: 'Failure reason' },
@@ -94,6 +98,11 @@ export const MetaProps: Record<MetaLabel, PropMap> = {
       description: 'Second node of the risk (path end, trusted principal), if any',
     },
     path: { type: 'string[]', description: 'Node ids of the path, for path findings' },
+    pathText: {
+      type: 'string',
+      description:
+        'The path ids as one string, "|id|id|", so a text index finds the findings whose path crosses a node',
+    },
   },
   PGToken: {
     id: { type: 'string', description: 'Token id (public part)' },
@@ -127,6 +136,24 @@ export const EdgeSets = {
   EFFECTIVE: typesWhere((d) => d.category === 'effective'),
   DERIVED: typesWhere((d) => d.derived),
   MEMBERSHIP: ['AWS_MEMBER_OF', 'AZMemberOf', 'GCP_MEMBER_OF'] as readonly EdgeType[],
+  /**
+   * Acting as another identity without changing any policy: groups, assumed roles, federation,
+   * impersonation, and running code as a role or service account handed to a new resource.
+   */
+  IDENTITY_CHAIN: [
+    'AWS_MEMBER_OF',
+    'AZMemberOf',
+    'GCP_MEMBER_OF',
+    'AWS_ASSUME_ROLE',
+    'FEDERATES_TO',
+    'AZAuthenticatesTo',
+    'GCP_GET_ACCESS_TOKEN',
+    'GCP_IMPLICIT_DELEGATION',
+    'GCP_SIGN_JWT',
+    'GCP_SIGN_BLOB',
+    'AWS_PASSROLE_VIA',
+    'GCP_ACT_AS_VIA',
+  ] as readonly EdgeType[],
   AWS_TRAVERSABLE: typesWhere((d) => d.traversable && (d.provider === 'aws' || d.provider === 'shared')),
   AZURE_TRAVERSABLE: typesWhere((d) => d.traversable && (d.provider === 'azure' || d.provider === 'shared')),
   GCP_TRAVERSABLE: typesWhere((d) => d.traversable && (d.provider === 'gcp' || d.provider === 'shared')),
@@ -244,6 +271,8 @@ export function schemaStatements(): string[] {
     `CREATE INDEX pgfinding_status IF NOT EXISTS FOR (n:${MetaLabel.Finding}) ON (n.status)`,
     `CREATE INDEX pgfinding_query IF NOT EXISTS FOR (n:${MetaLabel.Finding}) ON (n.queryId)`,
     `CREATE INDEX pgfinding_subject IF NOT EXISTS FOR (n:${MetaLabel.Finding}) ON (n.subjectId)`,
+    `CREATE INDEX pgfinding_target IF NOT EXISTS FOR (n:${MetaLabel.Finding}) ON (n.targetId)`,
+    `CREATE TEXT INDEX pgfinding_pathtext IF NOT EXISTS FOR (n:${MetaLabel.Finding}) ON (n.pathText)`,
     `CREATE INDEX pgscan_kind IF NOT EXISTS FOR (n:${MetaLabel.Scan}) ON (n.kind)`,
     `CREATE INDEX entity_pci IF NOT EXISTS FOR (n:${Ontology.Entity}) ON (n.pci)`,
   ];

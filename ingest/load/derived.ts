@@ -15,10 +15,11 @@ import {
   isNodeKind,
   MetaLabel,
   NodeKinds,
+  type PropDef,
   type Provider,
 } from '../../cypher/schema/index.js';
 import type { PropValue, Snapshot, SnapshotEdge, SnapshotNode, UsageRecord } from '../snapshot/types.js';
-import { ColumnBuffer, createDerivedEdgesCypher, edgeColumns, edgeValues, mergeEdgesCypher } from './rows.js';
+import { createDerivedEdgesGroupedCypher, edgePropDefs, propValue, takeDerivedEdgesCypher } from './rows.js';
 import { ensureSchema } from './schema.js';
 
 export interface DerivedEdge {
@@ -41,6 +42,11 @@ export interface DerivedLoadResult {
   pruned: number;
   tierZero: number;
   ms: number;
+  /** Where the time went: edge writes, tier-zero marks, pruning, the rest (schema, checks). */
+  phases: { edges: number; tierZero: number; prune: number; other: number };
+  /** Write transactions and the rows per second of the edge writes. */
+  transactions: number;
+  edgeRowsPerSec: number;
 }
 
 /** Derived relationship types a provider's pass owns (its own plus shared ones it emits). */
@@ -50,63 +56,214 @@ export function derivedTypesOf(provider: Provider): EdgeType[] {
   );
 }
 
+/** Values of one column, each distinct value sent once (`values`) and referenced by index. */
+class DictColumn {
+  readonly values: unknown[] = [];
+  readonly index: number[] = [];
+  private readonly seen = new Map<unknown, number>();
+  constructor(private readonly keyOf: (v: unknown) => unknown = (v) => v) {}
+  push(v: unknown): void {
+    const k = this.keyOf(v);
+    let i = this.seen.get(k);
+    if (i === undefined) {
+      i = this.values.length;
+      this.values.push(v);
+      this.seen.set(k, i);
+    }
+    this.index.push(i);
+  }
+}
+
+// Strings and other primitives key themselves; lists, Integers and DateTimes by their text.
+const valueKey = (v: unknown): unknown =>
+  v === null || typeof v !== 'object'
+    ? v
+    : Array.isArray(v)
+      ? `\u0000a${JSON.stringify(v)}`
+      : `\u0000o${String(v)}`;
+
+/** The parameters of one type's statement in a swap batch (see createDerivedEdgesGroupedCypher). */
+class DerivedTypeBatch {
+  readonly srcs: string[] = [];
+  readonly from: number[] = [];
+  readonly to: number[] = [];
+  private readonly dst = new DictColumn();
+  private readonly keys = new DictColumn();
+  private readonly fs: number[] = [];
+  private readonly props: [string, PropDef, DictColumn][];
+  size = 0;
+  constructor(readonly type: EdgeType) {
+    this.props = edgePropDefs(type).map(([k, def]) => [k, def, new DictColumn(valueKey)]);
+  }
+  add(source: string, edges: DerivedEdge[], firstSeen: (e: DerivedEdge) => number): void {
+    this.srcs.push(source);
+    this.from.push(this.size);
+    for (const e of edges) {
+      this.dst.push(e.target);
+      this.keys.push(e.key);
+      this.fs.push(firstSeen(e));
+      for (const [k, def, c] of this.props) c.push(propValue(def, e.props[k]));
+      this.size += 1;
+    }
+    this.to.push(this.size);
+  }
+  params(): Record<string, unknown> {
+    const p: Record<string, unknown> = {
+      srcs: this.srcs,
+      from: this.from,
+      to: this.to,
+      dd: this.dst.values,
+      dx: this.dst.index,
+      kd: this.keys.values,
+      kx: this.keys.index,
+      fsx: this.fs,
+    };
+    for (const [k, , c] of this.props) {
+      p[`d_${k}`] = c.values;
+      p[`x_${k}`] = c.index;
+    }
+    return p;
+  }
+}
+
+const edgeKey = (type: string, target: string, key: string) => `${type}\u0000${target}\u0000${key}`;
+
+/**
+ * Writes a derive pass. The edges are grouped by source node; each transaction replaces the
+ * derived edges of a batch of sources at once: it removes their previous edges (keeping each
+ * one's firstSeen for its replacement) and CREATEs the new ones, so a reader or a failed pass
+ * sees, per source, either the previous answer or the new one, never a mix or nothing. On a
+ * first pass (no derived edge of the provider yet) there is nothing to remove. Sources the
+ * pass no longer derives anything from are pruned at the end, then the tier-zero marks move.
+ * An edge emitted twice (same type, source, target, key) is written once, as first emitted.
+ */
 export async function loadDerived(
   graph: Graph,
   provider: Provider,
   run: string,
   edges: Iterable<DerivedEdge>,
   tierZero: TierZeroMark[],
-  opts: { inputVersion?: string; batchSize?: number; onProgress?: (done: number) => void } = {},
+  opts: {
+    inputVersion?: string;
+    batchSize?: number;
+    onProgress?: (done: number) => void;
+    log?: (message: string, fields?: Record<string, unknown>) => void;
+  } = {},
 ): Promise<DerivedLoadResult> {
   const t0 = Date.now();
-  const batchSize = opts.batchSize ?? 10_000;
+  const batchSize = Math.max(1, opts.batchSize ?? 20_000);
   const types = derivedTypesOf(provider);
   await ensureSchema(graph, types);
   const now = neo4j.types.DateTime.fromStandardDate(new Date());
-  const bufs = new Map<EdgeType, ColumnBuffer>();
-  let written = 0;
-  // Types the provider has no derived edges of yet are written with CREATE (no existence
-  // check per row); the others are merged so firstSeen survives reruns.
-  const fresh = new Set<EdgeType>();
-  for (const t of types) {
-    const shared = EdgeTypes[t].provider === 'shared';
-    const rows = await graph.read(
-      `MATCH (a:Entity)-[r:${t}]->() WHERE r.derived = true ${shared ? 'AND a.provider = $provider' : ''}
-       WITH r LIMIT 1 RETURN count(r) > 0 AS any`,
-      { provider },
-    );
-    if (!rows[0]?.any) fresh.add(t);
+  const shared = types.filter((t) => EdgeTypes[t].provider === 'shared');
+  // Types the provider already has derived edges of (one read for all types).
+  const present = await typesWithDerived(graph, types, provider);
+  const owned = new Set<string>(types);
+
+  // Group by source, first emission wins.
+  const bySource = new Map<string, Map<string, DerivedEdge>>();
+  let unique = 0;
+  for (const e of edges) {
+    if (!owned.has(e.type)) continue;
+    let m = bySource.get(e.source);
+    if (!m) {
+      m = new Map();
+      bySource.set(e.source, m);
+    }
+    const k = edgeKey(e.type, e.target, e.key);
+    if (m.has(k)) continue;
+    m.set(k, e);
+    unique += 1;
   }
-  const seen = new Set<string>();
-  const flush = async (t: EdgeType) => {
-    const b = bufs.get(t);
-    if (!b || b.size === 0) return;
-    const batch = b.take();
-    await graph.write(fresh.has(t) ? createDerivedEdgesCypher(t) : mergeEdgesCypher(t, true), {
-      ...batch.params,
-      now,
-      run,
+  const tEdges = Date.now();
+  const takeCypher = present.size > 0 ? takeDerivedEdgesCypher([...present]) : null;
+  let written = 0;
+  let transactions = 0;
+  const flush = async (sources: string[]) => {
+    if (sources.length === 0) return;
+    await graph.writeTx(async (tx) => {
+      // Previous edges of these sources: removed here, their firstSeen carried over.
+      const firstSeen = new Map<string, unknown>();
+      if (takeCypher) {
+        const res = await tx.run(takeCypher, { srcs: sources, provider, shared });
+        for (const rec of res.records) {
+          const fs = rec.get('fs');
+          if (fs !== null)
+            firstSeen.set(
+              `${rec.get('src')}\u0000${edgeKey(rec.get('t'), rec.get('dst'), String(rec.get('key') ?? ''))}`,
+              fs,
+            );
+        }
+      }
+      const fsd = new DictColumn((v) => String(v));
+      fsd.values.push(null);
+      const fsIndex = (e: DerivedEdge): number => {
+        const v = firstSeen.get(`${e.source}\u0000${edgeKey(e.type, e.target, e.key)}`);
+        if (v === undefined) return 0;
+        fsd.push(v);
+        return fsd.index[fsd.index.length - 1]!;
+      };
+      const perType = new Map<EdgeType, DerivedTypeBatch>();
+      for (const src of sources) {
+        const byType = new Map<EdgeType, DerivedEdge[]>();
+        for (const e of bySource.get(src)!.values()) {
+          const list = byType.get(e.type);
+          if (list) list.push(e);
+          else byType.set(e.type, [e]);
+        }
+        for (const [t, list] of byType) {
+          let b = perType.get(t);
+          if (!b) {
+            b = new DerivedTypeBatch(t);
+            perType.set(t, b);
+          }
+          b.add(src, list, fsIndex);
+        }
+      }
+      for (const t of types) {
+        const b = perType.get(t);
+        if (!b) continue;
+        await tx.run(createDerivedEdgesGroupedCypher(t), { ...b.params(), fsd: fsd.values, now, run });
+      }
     });
-    written += batch.size;
+    transactions += 1;
+    for (const src of sources) written += bySource.get(src)!.size;
     opts.onProgress?.(written);
   };
-  for (const e of edges) {
-    if (fresh.has(e.type)) {
-      const k = `${e.type}\u0000${e.source}\u0000${e.target}\u0000${e.key}`;
-      if (seen.has(k)) continue;
-      seen.add(k);
+  let pending: string[] = [];
+  let pendingRows = 0;
+  for (const [src, m] of bySource) {
+    if (pendingRows > 0 && pendingRows + m.size > batchSize) {
+      await flush(pending);
+      pending = [];
+      pendingRows = 0;
     }
-    let b = bufs.get(e.type);
-    if (!b) {
-      b = new ColumnBuffer(edgeColumns(e.type));
-      bufs.set(e.type, b);
-    }
-    b.push(edgeValues(e, null));
-    if (b.size >= batchSize) await flush(e.type);
+    pending.push(src);
+    pendingRows += m.size;
   }
-  for (const t of bufs.keys()) await flush(t);
+  await flush(pending);
+  const edgesMs = Date.now() - tEdges;
+
+  // Prune what earlier passes derived from sources this one derived nothing from.
+  const tPrune = Date.now();
+  let pruned = 0;
+  for (const t of present) {
+    const isShared = EdgeTypes[t].provider === 'shared';
+    for (;;) {
+      const rows = await graph.write(
+        `MATCH (a:Entity)-[r:${t}]->() WHERE r.deriveRun <> $run ${isShared ? 'AND a.provider = $provider' : ''}
+         WITH r LIMIT 10000 DELETE r RETURN count(*) AS c`,
+        { run, provider },
+      );
+      const c = Number(rows[0]?.c ?? 0);
+      pruned += c;
+      if (c < 10000) break;
+    }
+  }
+  const pruneMs = Date.now() - tPrune;
 
   // Tier-zero marks: clear the provider's old ones that no longer hold, then set the new.
+  const tTier = Date.now();
   const ids = tierZero.map((m) => m.id);
   await graph.write(
     `MATCH (n:Entity) WHERE n.tierZero = true AND n.provider = $provider AND NOT n.id IN $ids
@@ -122,28 +279,37 @@ export async function loadDerived(
       { ids: slice.map((m) => m.id), reasons: slice.map((m) => m.reason) },
     );
   }
-
-  // Prune what earlier passes derived and this one did not.
-  let pruned = 0;
-  for (const t of types) {
-    const shared = EdgeTypes[t].provider === 'shared';
-    for (;;) {
-      const rows = await graph.write(
-        `MATCH (a:Entity)-[r:${t}]->() WHERE r.deriveRun <> $run ${shared ? 'AND a.provider = $provider' : ''}
-         WITH r LIMIT 10000 DELETE r RETURN count(*) AS c`,
-        { run, provider },
-      );
-      const c = Number(rows[0]?.c ?? 0);
-      pruned += c;
-      if (c < 10000) break;
-    }
-  }
+  const tierMs = Date.now() - tTier;
   await graph.write(
     `MERGE (d:${MetaLabel.DeriveState} {provider: $provider})
      SET d.run = $run, d.inputVersion = $inputVersion, d.finishedAt = datetime(), d.edgeCount = $edges`,
     { provider, run, inputVersion: opts.inputVersion ?? null, edges: neo4j.int(written) },
   );
-  return { run, edges: written, pruned, tierZero: tierZero.length, ms: Date.now() - t0 };
+  const ms = Date.now() - t0;
+  const result: DerivedLoadResult = {
+    run,
+    edges: written,
+    pruned,
+    tierZero: tierZero.length,
+    ms,
+    phases: { edges: edgesMs, tierZero: tierMs, prune: pruneMs, other: ms - edgesMs - tierMs - pruneMs },
+    transactions,
+    edgeRowsPerSec: Math.round(unique / (Math.max(edgesMs, 1) / 1000)),
+  };
+  return result;
+}
+
+/** Derived types of `types` that hold at least one edge of the provider (one read). */
+async function typesWithDerived(graph: Graph, types: EdgeType[], provider: Provider): Promise<Set<EdgeType>> {
+  if (types.length === 0) return new Set();
+  const q = types
+    .map(
+      (t) =>
+        `MATCH (a:Entity)-[r:${t}]->() WHERE r.derived = true ${EdgeTypes[t].provider === 'shared' ? 'AND a.provider = $provider' : ''}
+         WITH r LIMIT 1 RETURN '${t}' AS t`,
+    )
+    .join('\nUNION ALL\n');
+  return new Set((await graph.read(q, { provider })).map((r) => r.t as EdgeType));
 }
 
 /**

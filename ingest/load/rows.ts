@@ -70,6 +70,7 @@ export class ColumnBuffer {
 export function nodeColumns(kind: NodeKind): string[] {
   return [
     'ids',
+    'sx',
     'names',
     'scopes',
     'accounts',
@@ -78,9 +79,14 @@ export function nodeColumns(kind: NodeKind): string[] {
   ];
 }
 
-export function nodeValues(n: SnapshotNode, scope: string): Record<string, unknown> {
+/**
+ * One node row. `sx` indexes `$scanIds`: the rows of one transaction may come from several
+ * snapshots of one import, and each row is stamped with the scan that carried it.
+ */
+export function nodeValues(n: SnapshotNode, scope: string, sx = 0): Record<string, unknown> {
   const v: Record<string, unknown> = {
     ids: n.id,
+    sx,
     names: n.name ?? null,
     scopes: scope,
     accounts: n.account ?? null,
@@ -94,14 +100,14 @@ export function mergeNodesCypher(kind: NodeKind, stub: boolean): string {
   const labels = labelsFor(kind).slice(1).join(':');
   const provider = NodeKinds[kind].provider;
   const base = `n.kind = '${kind}', n.provider = '${provider}', n.name = $names[i], n.scope = $scopes[i],
-    n.account = $accounts[i], n.tenant = $tenants[i], n.lastSeen = $now, n.lastSeenScan = $scan`;
+    n.account = $accounts[i], n.tenant = $tenants[i], n.lastSeen = $now, n.lastSeenScan = $scanIds[toInteger($sx[i])]`;
   if (stub) {
     // Stubs are created when missing and never overwrite a collected node.
     return `UNWIND range(0, size($ids) - 1) AS i
 MERGE (n:Entity {id: $ids[i]})
 ON CREATE SET n:${labels}, ${base}, n.stub = true, n.firstSeen = $now
 ON MATCH SET n.lastSeen = CASE WHEN n.stub THEN $now ELSE n.lastSeen END,
-    n.lastSeenScan = CASE WHEN n.stub THEN $scan ELSE n.lastSeenScan END
+    n.lastSeenScan = CASE WHEN n.stub THEN $scanIds[toInteger($sx[i])] ELSE n.lastSeenScan END
 RETURN count(*) AS written`;
   }
   const props = loadableProps(NodeKinds[kind].props)
@@ -116,15 +122,17 @@ RETURN count(*) AS written`;
 
 // ------------------------------------------------------------------ edges
 
+/** Columns of a collected relationship batch (`sx` indexes `$scanIds`, as for nodes). */
 export function edgeColumns(type: EdgeType): string[] {
-  return ['src', 'dst', 'keys', 'scopes', ...loadableProps(EdgeTypes[type].props).map(([k]) => col(k))];
+  return ['src', 'dst', 'keys', 'scopes', 'sx', ...loadableProps(EdgeTypes[type].props).map(([k]) => col(k))];
 }
 
 export function edgeValues(
   e: Pick<SnapshotEdge, 'type' | 'source' | 'target' | 'key' | 'props'>,
   scope: string | null,
+  sx = 0,
 ): Record<string, unknown> {
-  const v: Record<string, unknown> = { src: e.source, dst: e.target, keys: e.key ?? '', scopes: scope };
+  const v: Record<string, unknown> = { src: e.source, dst: e.target, keys: e.key ?? '', scopes: scope, sx };
   for (const [k, def] of loadableProps(EdgeTypes[e.type].props)) v[col(k)] = propValue(def, e.props?.[k]);
   return v;
 }
@@ -141,7 +149,7 @@ export function createEdgesCypher(type: EdgeType): string {
 MATCH (a:Entity {id: $src[i]}) USING INDEX a:Entity(id)
 MATCH (b:Entity {id: $dst[i]}) USING INDEX b:Entity(id)
 CREATE (a)-[r:${type} {key: $keys[i]}]->(b)
-SET r.firstSeen = $now, r.scope = $scopes[i], r.lastSeen = $now, r.lastSeenScan = $scan${props ? `, ${props}` : ''}
+SET r.firstSeen = $now, r.scope = $scopes[i], r.lastSeen = $now, r.lastSeenScan = $scanIds[toInteger($sx[i])]${props ? `, ${props}` : ''}
 RETURN count(*) AS written`;
 }
 
@@ -161,10 +169,52 @@ SET r.firstSeen = $now, r.scope = a.scope, r.derived = true, r.deriveRun = $run,
 RETURN count(*) AS written`;
 }
 
+/** Declared (non-system) properties of a relationship type, in declaration order. */
+export function edgePropDefs(type: EdgeType): [string, PropDef][] {
+  return loadableProps(EdgeTypes[type].props);
+}
+
+/**
+ * Derived edges of one type for a batch of source nodes, written with CREATE: each source is
+ * matched once (`$srcs[j]`, its rows are `$from[j]` up to `$to[j]`), targets, keys and every
+ * property are dictionary-encoded (`$d_<prop>[$x_<prop>[i]]`) because derive repeats the same
+ * values (technique, reason, grantedBy...) on many edges. Indexes arrive as floats (the driver
+ * sends JS numbers so), hence toInteger. `$fsd[$fsx[i]]` carries the firstSeen
+ * of the edge the pass replaces (index 0 is null: a new edge, first seen now).
+ */
+export function createDerivedEdgesGroupedCypher(type: EdgeType): string {
+  const props = edgePropDefs(type)
+    .map(([k]) => `r.${ident(k)} = $d_${k}[toInteger($x_${k}[i])]`)
+    .join(', ');
+  return `UNWIND range(0, size($srcs) - 1) AS j
+MATCH (a:Entity {id: $srcs[j]}) USING INDEX a:Entity(id)
+UNWIND range(toInteger($from[j]), toInteger($to[j]) - 1) AS i
+MATCH (b:Entity {id: $dd[toInteger($dx[i])]}) USING INDEX b:Entity(id)
+CREATE (a)-[r:${type} {key: $kd[toInteger($kx[i])]}]->(b)
+SET r.firstSeen = coalesce($fsd[toInteger($fsx[i])], $now), r.scope = a.scope, r.derived = true, r.deriveRun = $run,
+    r.lastSeen = $now${props ? `, ${props}` : ''}
+RETURN count(*) AS written`;
+}
+
+/**
+ * Removes the derived edges (of `types`) that start at the given source nodes and returns what
+ * they were (type, target, key, firstSeen), so the pass can write their replacements in the
+ * same transaction. Shared types are only the provider's when the source is.
+ */
+export function takeDerivedEdgesCypher(types: readonly EdgeType[]): string {
+  return `UNWIND $srcs AS s
+MATCH (a:Entity {id: s}) USING INDEX a:Entity(id)
+MATCH (a)-[r:${types.join('|')}]->(b)
+WHERE r.derived = true AND (a.provider = $provider OR NOT type(r) IN $shared)
+WITH s, r, type(r) AS t, b.id AS dst, r.key AS key, r.firstSeen AS fs
+DELETE r
+RETURN s AS src, t, dst, key, fs`;
+}
+
 export function mergeEdgesCypher(type: EdgeType, derived = false): string {
   const stamp = derived
     ? 'r.derived = true, r.deriveRun = $run, r.lastSeen = $now'
-    : 'r.lastSeen = $now, r.lastSeenScan = $scan';
+    : 'r.lastSeen = $now, r.lastSeenScan = $scanIds[toInteger($sx[i])]';
   const props = loadableProps(EdgeTypes[type].props)
     .map(([k]) => `r.${ident(k)} = $${col(k)}[i]`)
     .join(', ');
@@ -198,5 +248,5 @@ SET n.usageKnown = true,
     n.actionUsage = $actionUsage[i]
 RETURN count(*) AS written`;
 
-/** Appends the batch to the scan journal in the same transaction as the write. */
-export const JOURNAL_CYPHER = `MATCH (scan:PGScan {id: $scan}) SET scan.batches = coalesce(scan.batches, []) + $seq`;
+/** Appends the batch to the load journal (on the group's first scan) in the same transaction as the write. */
+export const JOURNAL_CYPHER = `MATCH (scan:PGScan {id: $journal}) SET scan.batches = coalesce(scan.batches, []) + $seq`;

@@ -44,7 +44,22 @@ const SECTION_OPEN = /^"(nodes|edges|usage|gaps)":\[$/;
 
 /** Canonical layout: header line, then `"section":[` / one item per line / `],` ... `}`. */
 async function readCanonical(file: string, visitor: SnapshotVisitor): Promise<void> {
-  const rl = createInterface({ input: open(file), crlfDelay: Number.POSITIVE_INFINITY });
+  const input = open(file);
+  const rl = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+  try {
+    await readCanonicalLines(file, rl, visitor);
+  } finally {
+    // A visitor may stop early by throwing (the loader's node pass): release the file now.
+    rl.close();
+    input.destroy();
+  }
+}
+
+async function readCanonicalLines(
+  file: string,
+  rl: AsyncIterable<string>,
+  visitor: SnapshotVisitor,
+): Promise<void> {
   let lineNo = 0;
   let section: SnapshotSection | null = null;
   let index = 0;
@@ -99,10 +114,10 @@ async function readCanonical(file: string, visitor: SnapshotVisitor): Promise<vo
       section = null;
       continue;
     }
-    const text = line.endsWith(',') ? line.slice(0, -1) : line;
-    const item = parse(text);
     const fn = visitor[section] as ((item: unknown, i: number) => void | Promise<void>) | undefined;
-    if (fn) await fn.call(visitor, item, index);
+    // Items of a section nobody asked for are not parsed (the loader reads a file once for its
+    // nodes and once for the rest); validation always asks for every section.
+    if (fn) await fn.call(visitor, parse(line.endsWith(',') ? line.slice(0, -1) : line), index);
     index += 1;
   }
   if (!ended) fail('the snapshot ends early (missing closing "}")');

@@ -97,7 +97,7 @@ export function checkProp(def: PropDef, value: unknown): string | null {
 }
 
 /** Two FNV-1a passes folded into a 53-bit integer (exact in a JS number). */
-function edgeHash(text: string): number {
+export function edgeHash(text: string): number {
   let h1 = 0x811c9dc5;
   let h2 = 0x01000193 ^ 0x5bd1e995;
   for (let i = 0; i < text.length; i++) {
@@ -121,6 +121,8 @@ export class SnapshotValidator {
   private scopes = new Map<string, SnapshotScope>();
   readonly nodeIds = new Set<string>();
   readonly nodeScopes = new Map<string, string>();
+  /** Ids of the nodes marked stub (the loader de-duplicates nodes across the snapshots of one import). */
+  readonly stubIds = new Set<string>();
   /** Relationship types present (the loader creates their indexes). */
   readonly edgeTypes = new Set<EdgeType>();
   /** Relationship types that occur twice with the same (source, target, key) in this snapshot. */
@@ -256,6 +258,7 @@ export class SnapshotValidator {
     if (this.nodeIds.has(n.id))
       this.add(`${path}.id`, `duplicate node id ${JSON.stringify(n.id.slice(0, 200))}`);
     this.nodeIds.add(n.id);
+    if (n.stub === true) this.stubIds.add(n.id);
     if (!isNodeKind(n.kind)) {
       this.add(`${path}.kind`, `unknown kind ${describe(n.kind)}`);
       return;

@@ -193,6 +193,13 @@ describe('saved queries on the fixture estate', () => {
       rows.map((x) => `${String(x.targetId)} ${String(x.hops)}`);
     expect(e2.rows.length).toBeGreaterThan(0);
     expect(key2(e2.rows)).toEqual(key2(c2.rows));
+    expect(registry.get('excessive-privilege-transitive')?.engine).toBe('transitive-privilege');
+    for (const params of [{}, { maxHops: 1 }, { minUnused: 3 }]) {
+      const e3 = await runSaved('excessive-privilege-transitive', params);
+      const c3 = await runCypherOf('excessive-privilege-transitive', params);
+      expect(e3.rows).toEqual(c3.rows);
+    }
+    expect((await runSaved('excessive-privilege-transitive')).rows.length).toBeGreaterThan(0);
   });
 
   it('tier-zero-reachable returns explained paths as graph elements', async () => {

@@ -66,7 +66,7 @@ describe('graph schema', () => {
 
   it('only names labels it declares in its constraint and index statements', () => {
     for (const stmt of [...schemaStatements(), ...EDGE_TYPES.flatMap((t) => edgeIndexStatements(t))]) {
-      expect(stmt).toMatch(/^CREATE (CONSTRAINT|INDEX) \w+ IF NOT EXISTS FOR /);
+      expect(stmt).toMatch(/^CREATE (CONSTRAINT|INDEX|TEXT INDEX) \w+ IF NOT EXISTS FOR /);
       const label = /FOR \(n:(\w+)\)/.exec(stmt)?.[1];
       if (label) expect(ALL_LABELS.has(label)).toBe(true);
       const rel = /FOR \(\)-\[r:(\w+)\]-\(\)/.exec(stmt)?.[1];

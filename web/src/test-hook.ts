@@ -8,18 +8,27 @@ import { SchemaStyles } from './graph/style';
 import { h } from './ui/dom';
 
 export interface TestHook {
+  /** Creates the canvas (and its layout worker) like the app does at sign-in. */
+  mount(schema?: Schema): void;
   render(els: GraphElements, layout?: LayoutKind, schema?: Schema): Promise<RenderStats>;
 }
 
 export function installTestHook(root: HTMLElement): void {
   let canvas: GraphCanvas | null = null;
+  const mount = (schema?: Schema): GraphCanvas => {
+    if (!canvas) {
+      const el = h('div', { class: 'cy bench', 'data-testid': 'bench-canvas' });
+      root.replaceChildren(el);
+      canvas = new GraphCanvas(el, new SchemaStyles(schema), 'light');
+    }
+    return canvas;
+  };
   const hook: TestHook = {
+    mount(schema) {
+      mount(schema);
+    },
     async render(els, layout = 'overview', schema) {
-      if (!canvas) {
-        const el = h('div', { class: 'cy bench', 'data-testid': 'bench-canvas' });
-        root.replaceChildren(el);
-        canvas = new GraphCanvas(el, new SchemaStyles(schema), 'light');
-      }
+      canvas = mount(schema);
       if (schema) canvas.setSchemaStyles(new SchemaStyles(schema));
       return canvas.render(els, layout);
     },

@@ -674,6 +674,23 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
       ),
     );
 
+  /**
+   * P can make a new default version of managed policy M: iam:CreatePolicyVersion, and when M
+   * already holds the maximum of 5 versions, iam:DeletePolicyVersion to make room.
+   */
+  const newVersion = (p: Principal, m: string): Decision[] | undefined => {
+    const cv = ev.can(p, 'iam:CreatePolicyVersion', m);
+    if (cv.decision !== 'Allowed') return undefined;
+    const others = model.policies.get(m)?.node.props?.versions;
+    if (1 + (Array.isArray(others) ? others.length : 0) < 5) return [cv];
+    const dv = ev.can(p, 'iam:DeletePolicyVersion', m);
+    return dv.decision === 'Allowed' ? [cv, dv] : undefined;
+  };
+  const resourcePolicyAccounts = new Set<string>();
+  for (const resId of model.runsAs.keys()) {
+    const res = model.nodes.get(resId);
+    if (res?.account && res.props?.resourcePolicy) resourcePolicyAccounts.add(res.account);
+  }
   for (const p of model.principals.values()) {
     if (admins.has(p.id)) continue;
     const memo = new Map<string, boolean>();
@@ -686,7 +703,13 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
         }
         return v;
       });
-    if (!p.policies.some((pol) => compilePolicy(pol).some((st) => st.effect === 'Allow'))) continue;
+    // Without an identity Allow only a resource policy can grant: skip unless P's account has
+    // a resource that runs as a role and carries one (hijack through a function policy).
+    if (
+      !p.policies.some((pol) => compilePolicy(pol).some((st) => st.effect === 'Allow')) &&
+      !resourcePolicyAccounts.has(p.account)
+    )
+      continue;
     const admin = adminNodeId(p.account);
     const name = p.node.name ?? p.id;
     const self = (
@@ -708,14 +731,20 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
       for (const m of p.managedPolicies) {
         const pol = model.policies.get(m.id);
         if (!pol || pol.node.props?.awsManaged || m.id.startsWith('arn:aws:iam::aws:')) continue;
-        self(
-          'iam-001',
-          'AWS_EDIT_POLICY',
-          'iam:CreatePolicyVersion',
-          m.id,
-          m.id,
-          `${name} can write a new default version of ${pol.node.name ?? m.id}, attached to itself`,
-        );
+        const cv = cands(['iam:CreatePolicyVersion']) ? newVersion(p, m.id) : undefined;
+        if (cv)
+          emit(
+            'AWS_EDIT_POLICY',
+            p.id,
+            admin,
+            `iam-001|${m.id}`,
+            explain(
+              'iam-001',
+              `${name} can write a new default version of ${pol.node.name ?? m.id}, attached to itself`,
+              merge(cv),
+              { via: m.id },
+            ),
+          );
         const versions = pol.node.props?.versions;
         if (
           Array.isArray(versions) &&
@@ -964,8 +993,8 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
           for (const m of r.managedPolicies) {
             if (m.id.startsWith('arn:aws:iam::aws:') || model.policies.get(m.id)?.node.props?.awsManaged)
               continue;
-            const cv = ev.can(p, 'iam:CreatePolicyVersion', m.id);
-            if (cv.decision !== 'Allowed') continue;
+            const cv = newVersion(p, m.id);
+            if (!cv) continue;
             const t = how === 'assume' ? 'iam-016' : 'iam-020';
             emit(
               'AWS_EDIT_POLICY',
@@ -975,7 +1004,7 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
               explain(
                 t,
                 `${name} can rewrite ${model.policies.get(m.id)?.node.name ?? m.id} (attached to ${rname}) ${words}`,
-                merge([cv, entry]),
+                merge([...cv, entry]),
                 { via: r.id },
               ),
             );
@@ -992,13 +1021,21 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
         if (r.id === p.id) continue;
         for (const t of passTechs) {
           if (t.needsInstanceProfile && !model.inProfile.has(r.id)) continue;
-          const trust = trustsService(r, t.services);
-          if (!trust) continue;
+          // The role goes to a service it trusts, so iam:PassedToService names that one
+          // (Data Pipeline roles may trust elasticmapreduce instead of datapipeline).
+          let trust: Ability | undefined;
+          let pass: Decision | undefined;
+          for (const service of t.services) {
+            const tr = trustsService(r, [service]);
+            if (!tr) continue;
+            const d = ev.can(p, 'iam:PassRole', r.id, { context: { 'iam:passedtoservice': service } });
+            if (d.decision !== 'Allowed') continue;
+            trust = tr;
+            pass = d;
+            break;
+          }
+          if (!trust || !pass) continue;
           const svc = t.services[0]!.split('.')[0] === 'tasks' ? 'apprunner' : t.id.split('-')[0]!;
-          const pass = ev.can(p, 'iam:PassRole', r.id, {
-            context: { 'iam:passedtoservice': t.services[0]! },
-          });
-          if (pass.decision !== 'Allowed') continue;
           const targets: (string | null)[] = t.existing
             ? [...model.nodes.values()]
                 .filter((n) => n.kind === t.existing && n.account === p.account && !n.stub)

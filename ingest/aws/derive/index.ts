@@ -19,6 +19,9 @@ import { adminNodeId } from './model.js';
 
 export { type DeriveOutput, deriveAws } from './engine.js';
 
+const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const pct = (part: number, total: number) => `${Math.round((100 * part) / Math.max(total, 1))} %`;
+
 /** The synthetic per-account AWSAdmin node escalation edges point at (created if the snapshot lacks it). */
 async function ensureAdminNodes(graph: Graph, accounts: string[]): Promise<void> {
   if (accounts.length === 0) return;
@@ -48,17 +51,26 @@ export async function deriveAwsGraph(
   const catalog = await loadCatalog();
   const out = deriveAws(snap, catalog, opts.now ?? new Date());
   const tEval = Date.now();
-  opts.log(`aws derive: ${out.edges.length} edges, ${out.tierZero.length} tier-zero nodes`, {
-    ...out.stats,
-    readMs: tRead - t0,
-    evaluateMs: tEval - tRead,
-  });
+  opts.log(
+    `aws derive: ${out.edges.length} edges, ${out.tierZero.length} tier-zero nodes (read ${secs(tRead - t0)}, evaluate ${secs(tEval - tRead)})`,
+    { ...out.stats, readMs: tRead - t0, evaluateMs: tEval - tRead },
+  );
   await ensureAdminNodes(
     graph,
     out.adminAccounts.filter((a) => !snap.nodes.some((n) => n.id === adminNodeId(a))),
   );
   const run = `aws-${new Date().toISOString()}-${randomUUID().slice(0, 8)}`;
   const r = await loadDerived(graph, 'aws', run, out.edges, out.tierZero, { inputVersion });
-  opts.log('aws derive: written', { writeMs: Date.now() - tEval, pruned: r.pruned });
-  return { provider: 'aws', run, edges: r.edges, tierZero: r.tierZero, ms: Date.now() - t0 };
+  const total = Date.now() - t0;
+  opts.log(
+    `aws derive: written ${r.edges} edges in ${secs(Date.now() - tEval)} (edges ${secs(r.phases.edges)} at ${r.edgeRowsPerSec} rows/s in ${r.transactions} transactions, prune ${secs(r.phases.prune)}, tier-zero ${secs(r.phases.tierZero)}, other ${secs(r.phases.other)}); total ${secs(total)}: read ${pct(tRead - t0, total)}, evaluate ${pct(tEval - tRead, total)}, write ${pct(Date.now() - tEval, total)}`,
+    {
+      writeMs: Date.now() - tEval,
+      pruned: r.pruned,
+      ...r.phases,
+      transactions: r.transactions,
+      edgeRowsPerSec: r.edgeRowsPerSec,
+    },
+  );
+  return { provider: 'aws', run, edges: r.edges, tierZero: r.tierZero, ms: total };
 }

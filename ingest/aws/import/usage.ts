@@ -52,6 +52,8 @@ export interface CredentialRow {
   mfaActive: boolean | null;
   keyLastUsed: (string | null)[];
   keyActive: boolean[];
+  /** Whether key 1 and 2 exist, active or not (an inactive key still counts toward the limit of 2). */
+  keyExists: boolean[];
 }
 
 const bool = (v: string | undefined) => (v === 'true' ? true : v === 'false' ? false : null);
@@ -75,6 +77,10 @@ export function parseCredentialReport(text: string, file: string): CredentialRow
     mfaActive: bool(get(r, 'mfa_active')),
     keyLastUsed: [iso(get(r, 'access_key_1_last_used_date')), iso(get(r, 'access_key_2_last_used_date'))],
     keyActive: [get(r, 'access_key_1_active') === 'true', get(r, 'access_key_2_active') === 'true'],
+    keyExists: [1, 2].map(
+      (i) =>
+        get(r, `access_key_${i}_active`) === 'true' || iso(get(r, `access_key_${i}_last_rotated`)) !== null,
+    ),
   }));
 }
 
@@ -101,7 +107,7 @@ export function userExtras(ctx: AccountContext, report: CredentialRow[] | null, 
     x.hasLoginProfile = r.passwordEnabled ?? undefined;
     x.mfaEnabled = r.mfaActive ?? undefined;
     x.passwordLastUsed = r.passwordLastUsed;
-    x.accessKeyCount = r.keyActive.filter(Boolean).length;
+    x.accessKeyCount = r.keyExists.filter(Boolean).length;
     x.lastUsed = { value: latest([r.passwordLastUsed, ...r.keyLastUsed]) };
   }
   if (keys) {

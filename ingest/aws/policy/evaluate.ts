@@ -394,7 +394,13 @@ export function evaluateRequest(req: Request, set: PolicySet, opts: EvaluateOpti
     }
     if (idAllow.state === 'no') return denied('identity');
     if (capsState === 'no') return denied(caps[0]?.state === 'no' && boundary ? 'boundary' : 'session');
-    return finish(idAllow.grants, [...idAllow.undecided, ...capConds]);
+    // A trust that admits the principal only through its account (delegation) is part of
+    // the grant: name its statement and keep its undecided conditions (MFA, ExternalId...).
+    const trust = set.resourceRequired && resAny ? resAny : null;
+    return finish(
+      [...idAllow.grants, ...(trust?.grants ?? [])],
+      [...idAllow.undecided, ...capConds, ...(trust?.undecided ?? [])],
+    );
   }
   // Cross-account (or unknown account): both sides must allow.
   if (idAllow.state === 'no') return denied('identity');

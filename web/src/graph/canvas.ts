@@ -8,15 +8,10 @@
  * collapse into per-kind/account groups.
  */
 import cytoscape, { type Core, type ElementDefinition } from 'cytoscape';
-import dagre from 'cytoscape-dagre';
-import fcose from 'cytoscape-fcose';
 import type { ElementEdge, ElementEdgeData, ElementNode, ElementNodeData, GraphElements } from '../api/types';
 import { AGGREGATE_THRESHOLD, aggregate } from './aggregate';
-import type { LayoutRequest, LayoutResponse } from './layout.worker';
-import { type SchemaStyles, stylesheet, THEMES } from './style';
-
-cytoscape.use(fcose);
-cytoscape.use(dagre);
+import { computeLayout, type LayoutRequest, type LayoutResponse } from './layout';
+import { edgeClasses, nodeClasses, type SchemaStyles, stylesheet, THEMES } from './style';
 
 export type LayoutKind = 'overview' | 'path';
 
@@ -47,19 +42,29 @@ export type Selection =
   | { kind: 'none' };
 
 /** Elements added per main-thread task when a big result goes in. */
-const ADD_CHUNK = 250;
+const ADD_CHUNK = 200;
 /**
  * Above this many nodes: plain edges are straight arrowless lines, escalation edges straight and
  * unlabelled (technique in the details panel), pan/zoom draws a texture.
  */
 export const BIG = 800;
+/**
+ * Above this many nodes the first paint has no node labels; right after it (and after each
+ * pan/zoom) the nodes in view get theirs, LABEL_CHUNK per frame, if zoomed in to LABEL_ZOOM.
+ */
+export const LABEL_DEFER = 300;
+/** Zoom from which labels are readable (11 px font, drawn from 7 px: min-zoomed-font-size). */
+export const LABEL_ZOOM = 7 / 11;
+/** Nodes labelled per frame after the first paint or a pan/zoom. */
+const LABEL_CHUNK = 200;
 
-function edgeClasses(d: ElementEdgeData, big: boolean): string | undefined {
-  if (!big) return undefined;
-  return d.category === 'escalation' ? 'big-esc' : 'lite';
-}
-
-const nextFrame = () => new Promise<void>((r) => requestAnimationFrame(() => r()));
+/** Lets the browser run other tasks (input, timers) between slices, without waiting for a frame. */
+const yieldTask = () =>
+  new Promise<void>((r) => {
+    const ch = new MessageChannel();
+    ch.port1.onmessage = () => r();
+    ch.port2.postMessage(null);
+  });
 const painted = () => new Promise<void>((r) => requestAnimationFrame(() => setTimeout(r, 0)));
 
 export class GraphCanvas {
@@ -81,6 +86,9 @@ export class GraphCanvas {
   onExpand: (id: string) => void = () => {};
   onChange: () => void = () => {};
   lastStats: RenderStats | null = null;
+  private precomputed = false;
+  private labelTimer: ReturnType<typeof setTimeout> | null = null;
+  private labelling = false;
   aggregated = false;
 
   constructor(
@@ -110,6 +118,7 @@ export class GraphCanvas {
       if (e.target === this.cy) this.onSelect({ kind: 'none' });
     });
     this.cy.on('dbltap', 'node', (e) => this.onExpand(e.target.id()));
+    this.cy.on('viewport', () => this.scheduleLabels());
     try {
       this.worker = new Worker(new URL('./layout.worker.ts', import.meta.url), { type: 'module' });
       this.worker.onmessage = (ev: MessageEvent<LayoutResponse>) => {
@@ -230,7 +239,7 @@ export class GraphCanvas {
     const ringed = anchor !== null && fresh.length < 60;
     const cols = Math.max(1, Math.ceil(Math.sqrt(fresh.length)));
     fresh
-      .sort((a, b) => String(a.data.kind).localeCompare(String(b.data.kind)))
+      .sort((a, b) => (String(a.data.kind) < String(b.data.kind) ? -1 : a.data.kind === b.data.kind ? 0 : 1))
       .forEach((n, i) => {
         if (n.position) initial.set(n.data.id, n.position);
         else if (ringed) {
@@ -264,31 +273,43 @@ export class GraphCanvas {
     const adds: ElementDefinition[] = [];
     for (const n of view.nodes) {
       if (current.has(n.data.id)) continue;
-      adds.push({ group: 'nodes', data: n.data, position: { ...pos(n.data.id) } });
+      adds.push({
+        group: 'nodes',
+        data: n.data,
+        position: { ...pos(n.data.id) },
+        classes: nodeClasses(n.data, view.nodes.length > LABEL_DEFER),
+      });
     }
     for (const e of view.edges)
       if (cy.getElementById(e.data.id).empty())
         adds.push({ group: 'edges', data: e.data, classes: edgeClasses(e.data, big) });
-    // Big additions go in while the viewport looks away, so the frames in between draw nothing;
-    // the slices keep each main-thread task short.
+    // Big additions go in slices inside one batch held across the slices: Cytoscape draws
+    // nothing while batching, so no frame redraws a half-added graph, and each task stays short.
     const sliced = adds.length > ADD_CHUNK;
-    if (sliced) this.lookAway();
-    cy.batch(() => {
+    cy.startBatch();
+    try {
       cy.elements()
         .filter((e) => !keepIds.has(e.id()))
         .remove();
       if (positions && current.size) this.applyPositions(positions);
-    });
-    for (let i = 0; i < adds.length; i += ADD_CHUNK) {
-      cy.batch(() => {
+      for (let i = 0; i < adds.length; i += ADD_CHUNK) {
         const added = cy.add(adds.slice(i, i + ADD_CHUNK));
         this.applyFilters(added);
-      });
-      step('add');
-      if (i + ADD_CHUNK < adds.length) {
-        await nextFrame();
-        step('frame');
+        if (sliced) this.precompute(added);
+        step('add');
+        if (i + ADD_CHUNK < adds.length) {
+          await yieldTask();
+          step('yield');
+        }
       }
+      // Everything added was styled by precompute(): endBatch must not restyle it all at once.
+      if (sliced) {
+        this.forgetBatchStyles();
+        await yieldTask();
+        step('yield');
+      }
+    } finally {
+      cy.endBatch();
     }
     if (positions)
       for (const [id, p] of Object.entries(positions)) {
@@ -296,9 +317,12 @@ export class GraphCanvas {
         if (n) n.position = p;
       }
     if (!current.size || positions || sliced) this.fitBox(view.nodes.map((n) => pos(n.data.id)));
-    step('fit');
+    // In this task, before the frame: the drawing order of all elements, so the frame only draws.
+    if (sliced) this.renderer()?.getCachedZSortedEles?.();
+    step('end batch, fit, z-order');
     await painted();
     step('paint');
+    this.scheduleLabels();
     const firstPaintMs = performance.now() - t0;
     const layoutMs = firstPaintMs;
     this.lastStats = {
@@ -314,6 +338,82 @@ export class GraphCanvas {
     return this.lastStats;
   }
 
+  /** After the first paint and after pan/zoom settles: label what is in view. */
+  private scheduleLabels(): void {
+    if (this.labelTimer) clearTimeout(this.labelTimer);
+    this.labelTimer = setTimeout(() => {
+      this.labelTimer = null;
+      if (this.labelling) this.scheduleLabels();
+      else void this.labelInView();
+    }, 120);
+  }
+
+  /**
+   * Graphs above LABEL_DEFER nodes are first drawn without labels (unreadable when zoomed out,
+   * and measuring and drawing thousands of them would make the first frame one long task). Once
+   * zoomed in to LABEL_ZOOM, the unlabelled nodes in view (plus a quarter of a screen around)
+   * get their label, LABEL_CHUNK per frame. Returns how many.
+   */
+  async labelInView(): Promise<number> {
+    const cy = this.cy;
+    if (this.labelling || cy.zoom() < LABEL_ZOOM) return 0;
+    const ext = cy.extent();
+    const [mx, my] = [ext.w / 4, ext.h / 4];
+    const todo = cy.nodes().filter((n) => {
+      if (n.hasClass('lbl')) return false;
+      const p = n.position();
+      return p.x >= ext.x1 - mx && p.x <= ext.x2 + mx && p.y >= ext.y1 - my && p.y <= ext.y2 + my;
+    });
+    if (todo.empty()) return 0;
+    this.labelling = true;
+    try {
+      for (let i = 0; i < todo.length; i += LABEL_CHUNK) {
+        cy.batch(() => {
+          todo.slice(i, i + LABEL_CHUNK).addClass('lbl');
+        });
+        await painted();
+      }
+    } finally {
+      this.labelling = false;
+    }
+    return todo.length;
+  }
+
+  /**
+   * Computes the style and rendered style (edge geometry, label positions) of just-added
+   * elements in the current task, inside the held batch, so the first frame after the batch
+   * only draws instead of doing all of it for thousands of elements in one long task. Uses
+   * Cytoscape internals (`style().apply`, `renderer().flushRenderedStyleQueue`, checked on
+   * cytoscape 3.35); where they are missing, the first frame does the work as usual.
+   */
+  private precompute(added: cytoscape.Collection): void {
+    const style = this.cy.style() as unknown as { apply?: (eles: cytoscape.Collection) => void };
+    const r = this.renderer();
+    if (typeof style.apply !== 'function' || typeof r?.flushRenderedStyleQueue !== 'function') return;
+    style.apply(added);
+    r.flushRenderedStyleQueue();
+    // Each element's bounding box is cached (the first frame needs them to cull).
+    added.boundingBox();
+    this.precomputed = true;
+  }
+
+  /** After precompute(): drop Cytoscape's queue of elements to restyle when the batch ends. */
+  private forgetBatchStyles(): void {
+    const p = (this.cy as unknown as { _private?: { batchStyleEles?: cytoscape.Collection } })._private;
+    if (this.precomputed && p?.batchStyleEles) p.batchStyleEles = this.cy.collection();
+    this.precomputed = false;
+  }
+
+  private renderer():
+    | {
+        flushRenderedStyleQueue?: () => void;
+        getCachedZSortedEles?: () => unknown;
+        textureOnViewport?: boolean;
+      }
+    | undefined {
+    return (this.cy as unknown as { renderer?: () => Record<string, never> }).renderer?.();
+  }
+
   private fitBox(points: Array<{ x: number; y: number }>): void {
     if (!points.length) return;
     const xs = points.map((p) => p.x);
@@ -325,10 +425,6 @@ export class GraphCanvas {
     this.cy.viewport({ zoom, pan: { x: w / 2 - zoom * ((x1 + x2) / 2), y: h / 2 - zoom * ((y1 + y2) / 2) } });
   }
 
-  private lookAway(): void {
-    this.cy.viewport({ zoom: 1, pan: { x: -1e7, y: -1e7 } });
-  }
-
   /** Moves the nodes already on the canvas (expansion of a drawn graph), in one batch. */
   private applyPositions(positions: Record<string, { x: number; y: number }>): void {
     this.cy.batch(() => {
@@ -338,7 +434,7 @@ export class GraphCanvas {
 
   /** Pan/zoom over a big graph draws a cached texture instead of every element. */
   private setViewportTextures(on: boolean): void {
-    const r = (this.cy as unknown as { renderer?: () => { textureOnViewport?: boolean } }).renderer?.();
+    const r = this.renderer();
     if (r && typeof r.textureOnViewport === 'boolean') r.textureOnViewport = on;
   }
 
@@ -356,29 +452,14 @@ export class GraphCanvas {
     });
   }
 
-  /** Fallback without workers: layout on a detached headless instance. */
+  /** Fallback without workers: the same layout on the page. */
   private layoutHere(req: LayoutRequest): LayoutResponse {
     const t0 = performance.now();
-    const cy = cytoscape({
-      headless: true,
-      styleEnabled: true,
-      style: [{ selector: 'node', style: { width: 'data(size)', height: 'data(size)' } }],
-      elements: [
-        ...req.nodes.map((n) => ({ group: 'nodes' as const, data: { id: n.id, size: n.size } })),
-        ...req.edges.map((e) => ({ group: 'edges' as const, data: e })),
-      ],
-    });
-    cy.layout(
-      req.layout === 'path'
-        ? ({ name: 'dagre', rankDir: 'LR', rankSep: 110, animate: false } as cytoscape.LayoutOptions)
-        : ({ name: 'fcose', quality: 'draft', animate: false, randomize: true } as cytoscape.LayoutOptions),
-    ).run();
-    const positions: LayoutResponse['positions'] = {};
-    cy.nodes().forEach((n) => {
-      positions[n.id()] = n.position();
-    });
-    cy.destroy();
-    return { id: req.id, positions, ms: performance.now() - t0 };
+    try {
+      return { id: req.id, positions: computeLayout(req), ms: performance.now() - t0 };
+    } catch (e) {
+      return { id: req.id, positions: {}, ms: 0, error: String(e) };
+    }
   }
 
   relayout(kind: LayoutKind): Promise<RenderStats> {

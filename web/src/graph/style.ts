@@ -2,8 +2,11 @@
  * Visual encoding, derived from GET /schema: node colour by provider, shape by the ontology
  * labels of the kind; edge colour and width by category (escalation stands out), dashed when
  * conditional, dotted and faint when unused. Tier-zero nodes get a thick gold ring and a star.
- * Attributes are computed once per element into `data` (`_color`, `_shape`, ...) so the
- * stylesheet stays a handful of mappers, which keeps 2,000-node renders fast.
+ * The look is carried by classes computed once per element (nodeClasses, edgeClasses), not
+ * by data selectors or mappers: Cytoscape then applies a few plain properties per element
+ * (about half the style cost of mappers at 2,000 nodes). Labels are the only mapped property
+ * and only on elements with the `lbl` / `elbl` class: large graphs add them to the nodes in
+ * view once zoomed in far enough to read them (see GraphCanvas).
  */
 import type { StylesheetJson } from 'cytoscape';
 import type { ElementEdgeData, ElementNodeData, Schema } from '../api/types';
@@ -21,6 +24,19 @@ export const CATEGORY_COLORS: Record<string, string> = {
   aggregate: '#8d96a0',
 };
 
+/** Every node shape the stylesheet has a class for. */
+export const SHAPES = [
+  'round-hexagon',
+  'ellipse',
+  'octagon',
+  'round-rectangle',
+  'round-tag',
+  'round-diamond',
+  'vee',
+  'rectangle',
+  'barrel',
+] as const;
+
 const SHAPE_BY_LABEL: Array<[string, string]> = [
   ['Group', 'round-hexagon'],
   ['Identity', 'ellipse'],
@@ -36,7 +52,11 @@ const SHAPE_BY_LABEL: Array<[string, string]> = [
 export interface KindVisual {
   color: string;
   shape: string;
+  /** Key of PROVIDER_COLORS the colour comes from. */
+  palette: string;
 }
+
+const paletteOf = (provider: string) => (provider in PROVIDER_COLORS ? provider : 'shared');
 
 export class SchemaStyles {
   private readonly kinds = new Map<string, KindVisual>();
@@ -47,7 +67,8 @@ export class SchemaStyles {
     if (!schema) return;
     for (const k of schema.kinds) {
       const shape = SHAPE_BY_LABEL.find(([label]) => k.labels.includes(label))?.[1] ?? 'ellipse';
-      this.kinds.set(k.kind, { color: PROVIDER_COLORS[k.provider] ?? PROVIDER_COLORS.shared!, shape });
+      const palette = paletteOf(k.provider);
+      this.kinds.set(k.kind, { color: PROVIDER_COLORS[palette]!, shape, palette });
     }
     for (const e of schema.edges) {
       this.edgeCategory.set(e.type, e.category);
@@ -58,8 +79,9 @@ export class SchemaStyles {
   kind(kind: string, provider: string): KindVisual {
     return (
       this.kinds.get(kind) ?? {
-        color: PROVIDER_COLORS[provider] ?? PROVIDER_COLORS.shared!,
+        color: PROVIDER_COLORS[paletteOf(provider)]!,
         shape: 'ellipse',
+        palette: paletteOf(provider),
       }
     );
   }
@@ -71,6 +93,7 @@ export class SchemaStyles {
   decorateNode(d: ElementNodeData): void {
     const v = this.kind(d.kind, d.provider);
     d._color = v.color;
+    d._palette = v.palette;
     d._shape = d.aggregate ? 'barrel' : v.shape;
     const label = String(d.label ?? d.id);
     d._label = `${d.tierZero ? '★ ' : ''}${label.length > 32 ? `${label.slice(0, 31)}…` : label}`;
@@ -98,15 +121,53 @@ export const THEMES: Record<'light' | 'dark', Palette> = {
   dark: { text: '#e6e9ee', textOutline: '#14171c', selected: '#b197fc', tierZero: '#ffd43b' },
 };
 
+/**
+ * Classes of a node: palette, shape, tier zero, group, and `lbl` (label drawn) unless the
+ * graph is big, where labels come with zooming in.
+ */
+export function nodeClasses(d: ElementNodeData, big: boolean): string {
+  let c = `c-${d._palette ?? 'shared'} s-${d._shape ?? 'ellipse'}`;
+  if (d.tierZero) c += ' t0';
+  if (d.aggregate) c += ' agg';
+  if (!big) c += ' lbl';
+  return c;
+}
+
+/**
+ * Classes of an edge: category, conditional, unused, and the drawing: curved with an arrow
+ * (`arrow`, escalation labelled with `elbl`) in normal graphs; in big graphs plain edges are
+ * Cytoscape's default straight "haystack" lines without arrow, escalation edges `straight` with
+ * their arrow and no label.
+ */
+export function edgeClasses(d: ElementEdgeData, big: boolean): string {
+  const esc = d.category === 'escalation';
+  let c = `cat-${d.category ?? 'structural'}`;
+  if (d.conditional) c += ' cond';
+  if (d.unused) c += ' unused';
+  if (!big) c += esc ? ' arrow elbl' : ' arrow';
+  else c += esc ? ' straight' : ' lite';
+  return c;
+}
+
 export function stylesheet(p: Palette): StylesheetJson {
+  const esc = CATEGORY_COLORS.escalation!;
+  const eff = CATEGORY_COLORS.effective!;
+  const str = CATEGORY_COLORS.structural!;
   return [
     {
       selector: 'node',
+      style: { width: 26, height: 26, 'background-color': PROVIDER_COLORS.shared!, shape: 'ellipse' },
+    },
+    ...Object.entries(PROVIDER_COLORS)
+      .filter(([k]) => k !== 'shared')
+      .map(([k, color]) => ({ selector: `node.c-${k}`, style: { 'background-color': color } })),
+    ...SHAPES.filter((s) => s !== 'ellipse').map((s) => ({
+      selector: `node.s-${s}`,
+      style: { shape: s as never },
+    })),
+    {
+      selector: 'node.lbl',
       style: {
-        'background-color': 'data(_color)',
-        shape: 'data(_shape)' as never,
-        width: 'data(_size)',
-        height: 'data(_size)',
         label: 'data(_label)',
         color: p.text,
         'font-size': 11,
@@ -115,28 +176,36 @@ export function stylesheet(p: Palette): StylesheetJson {
         'text-outline-color': p.textOutline,
         'text-outline-width': 2,
         'min-zoomed-font-size': 7,
-        'border-width': 0,
       },
     },
     {
-      selector: 'node[?tierZero]',
-      style: { 'border-width': 4, 'border-color': p.tierZero, 'font-weight': 'bold' },
+      selector: 'node.t0',
+      style: { width: 34, height: 34, 'border-width': 4, 'border-color': p.tierZero, 'font-weight': 'bold' },
     },
-    { selector: 'node[?aggregate]', style: { 'border-width': 2, 'border-style': 'double' } },
+    { selector: 'node.agg', style: { width: 40, height: 40, 'border-width': 2, 'border-style': 'double' } },
+    { selector: 'edge', style: { width: 1.6, 'line-color': str, 'target-arrow-color': str } },
+    { selector: 'edge.cat-effective', style: { width: 1.2, 'line-color': eff, 'target-arrow-color': eff } },
     {
-      selector: 'edge',
+      selector: 'edge.arrow',
+      style: { 'target-arrow-shape': 'triangle', 'arrow-scale': 0.8, 'curve-style': 'bezier', opacity: 0.85 },
+    },
+    // Big graphs: plain edges are the default haystack lines, lighter.
+    { selector: 'edge.lite', style: { opacity: 0.6 } },
+    {
+      selector: 'edge.cat-escalation',
       style: {
-        width: 'data(_width)',
-        'line-color': 'data(_color)',
-        'target-arrow-color': 'data(_color)',
+        width: 3.5,
+        'line-color': esc,
+        'target-arrow-color': esc,
         'target-arrow-shape': 'triangle',
         'arrow-scale': 0.8,
-        'curve-style': 'bezier',
-        opacity: 0.85,
+        opacity: 1,
+        'z-index': 10,
       },
     },
+    { selector: 'edge.straight', style: { 'curve-style': 'straight' } },
     {
-      selector: 'edge[category = "escalation"]',
+      selector: 'edge.elbl',
       style: {
         label: 'data(_elabel)',
         'font-size': 9,
@@ -145,22 +214,10 @@ export function stylesheet(p: Palette): StylesheetJson {
         'text-outline-width': 2,
         'text-rotation': 'autorotate',
         'min-zoomed-font-size': 8,
-        opacity: 1,
-        'z-index': 10,
       },
     },
-    {
-      // Large overviews: straight, arrowless lines for the many plain edges (much cheaper to draw).
-      selector: 'edge.lite',
-      style: { 'curve-style': 'haystack', 'haystack-radius': 0, 'target-arrow-shape': 'none', opacity: 0.6 },
-    },
-    {
-      // Large overviews: escalation edges stay coloured and arrowed but straight and unlabelled.
-      selector: 'edge.big-esc',
-      style: { 'curve-style': 'straight', label: '' },
-    },
-    { selector: 'edge[?conditional]', style: { 'line-style': 'dashed', 'line-dash-pattern': [6, 4] } },
-    { selector: 'edge[?unused]', style: { 'line-style': 'dotted', opacity: 0.45 } },
+    { selector: 'edge.cond', style: { 'line-style': 'dashed', 'line-dash-pattern': [6, 4] } },
+    { selector: 'edge.unused', style: { 'line-style': 'dotted', opacity: 0.45 } },
     { selector: '.pg-hidden', style: { display: 'none' } },
     { selector: '.pg-dim', style: { opacity: 0.15 } },
     {
