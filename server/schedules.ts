@@ -372,7 +372,11 @@ export class Scheduler {
     };
     try {
       const summary = await this.runJob(e.def, run);
-      if (!summary) return; // stopped while waiting
+      if (!summary) {
+        run.status = 'failed';
+        run.error = 'the server stopped before the run could start';
+        return;
+      }
       run.scan = summary.scan;
       run.newFindings = summary.diff.newFindings.length;
       run.resolvedFindings = summary.diff.resolvedFindings.length;
