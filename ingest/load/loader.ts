@@ -398,6 +398,22 @@ async function loadGroup(
     },
   );
 
+  // Scopes nothing was ever loaded into (no scope state, no node): after this load everything
+  // in them was written by it, so their cleanup is skipped (a first import of an estate).
+  const ownScopes = [
+    ...new Set(live.flatMap((p) => p.header.scopes.filter((s) => s.kind !== 'global').map((s) => s.id))),
+  ];
+  const known = new Set(
+    (
+      await graph.read(
+        `UNWIND $scopes AS s
+         WITH s WHERE EXISTS { MATCH (st:PGScope {id: s}) } OR EXISTS { MATCH (n:Entity) WHERE n.scope = s }
+         RETURN s`,
+        { scopes: ownScopes },
+      )
+    ).map((r) => String(r.s)),
+  );
+
   const counts = { nodes: 0, edges: 0, usage: 0, gaps: 0 };
   for (const p of live) {
     counts.nodes += p.validator.counts.nodes;
@@ -628,7 +644,7 @@ async function loadGroup(
 
   // ---- cleanup of every complete scope, then scope state
   const complete = live.flatMap((p) =>
-    p.header.scopes.filter((s) => s.complete && s.kind !== 'global').map((s) => s.id),
+    p.header.scopes.filter((s) => s.complete && s.kind !== 'global' && known.has(s.id)).map((s) => s.id),
   );
   const cleaned =
     complete.length > 0

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Graph } from '../../cypher/db/graph.js';
 import { graphStats } from '../../cypher/stats.js';
-import { loadSnapshotFile } from '../../ingest/load/loader.js';
+import { loadSnapshotFile, loadSnapshotFiles } from '../../ingest/load/loader.js';
 import type { Snapshot } from '../../ingest/snapshot/types.js';
 import { writeSyntheticSnapshot } from '../helpers/estate.js';
 import { graphDump } from '../helpers/fingerprint.js';
@@ -168,6 +168,109 @@ describe('loader', () => {
       "MATCH (:AWSAccount {account: '121212121212'})-[r:AWS_CONTAINS]->() RETURN count(r) AS c",
     );
     expect(contains[0]!.c).toBe(3);
+  });
+
+  /** The fixture moved to another account, under its own scan id. */
+  const inAccount = (account: string, scanId: string, edit?: (s: Snapshot) => void): string => {
+    const snap = JSON.parse(JSON.stringify(fixture()).replaceAll('111111111111', account)) as Snapshot;
+    snap.scanId = scanId;
+    edit?.(snap);
+    const file = path.join(tmp(), `${scanId}.json`);
+    writeFileSync(file, JSON.stringify(snap));
+    return file;
+  };
+  // A node and a relationship every snapshot of an import carries (as shared stubs do).
+  const sharedTrust = (s: Snapshot) => {
+    s.nodes.push({
+      id: 'arn:aws:iam::999999999999:role/shared',
+      kind: 'AWSRole',
+      name: 'shared',
+      scope: 'aws:999999999999',
+      stub: true,
+    });
+    s.edges.push({
+      type: 'AWS_TRUSTS',
+      source: 'arn:aws:iam::999999999999:role/shared',
+      target: 'lambda.amazonaws.com',
+      key: 'shared',
+    });
+  };
+
+  it('loads the snapshots of one import together: one set of transactions, shared nodes and relationships once', async () => {
+    const a = inAccount('131313131313', 'group-a', sharedTrust);
+    const b = inAccount('141414141414', 'group-b', (s) => {
+      sharedTrust(s);
+      const admin = s.nodes.find((n) => n.kind === 'AWSPolicy')!;
+      admin.name = 'AdministratorAccess (from b)';
+    });
+    const rs = await loadSnapshotFiles(graph, [a, b]);
+    expect(rs.map((r) => r.scanId)).toEqual(['group-a', 'group-b']);
+    // Nodes, relationships and usage of both snapshots: three transactions in all.
+    expect(rs[0]!.batches).toBe(3);
+    expect(rs[1]!.batches).toBe(0);
+    expect(rs[0]!.group).toEqual({ leader: a, files: 2 });
+    expect(rs[0]!.createdEdgeTypes).toContain('AWS_TRUSTS');
+    const scopes = await graph.read(
+      "MATCH (s:PGScope) WHERE s.id IN ['aws:131313131313', 'aws:141414141414'] RETURN s.id AS id, s.lastCompleteScan AS last, s.stale AS stale ORDER BY id",
+    );
+    expect(scopes).toEqual([
+      { id: 'aws:131313131313', last: 'group-a', stale: false },
+      { id: 'aws:141414141414', last: 'group-b', stale: false },
+    ]);
+    // The AWS managed policy both carry: one node, the last snapshot's values.
+    const policy = await graph.read(
+      "MATCH (p:Entity {id: 'arn:aws:iam::aws:policy/AdministratorAccess'}) RETURN p.name AS name, p.lastSeenScan AS scan",
+    );
+    expect(policy).toEqual([{ name: 'AdministratorAccess (from b)', scan: 'group-b' }]);
+    // A relationship both carry is one relationship, although its type was a first load (CREATE).
+    const trusts = await graph.read(
+      "MATCH (:Entity {id: 'arn:aws:iam::999999999999:role/shared'})-[r:AWS_TRUSTS]->() RETURN count(r) AS c",
+    );
+    expect(trusts[0]!.c).toBe(1);
+    const users = await graph.read(
+      "MATCH (u:AWSUser) WHERE u.account IN ['131313131313', '141414141414'] RETURN u.account AS a, u.lastSeenScan AS scan, u.usageKnown AS usage ORDER BY a, scan",
+    );
+    expect(users).toHaveLength(4);
+    expect(users.map((u) => u.scan)).toEqual(['group-a', 'group-a', 'group-b', 'group-b']);
+
+    const before = await graphDump(graph);
+    const again = await loadSnapshotFiles(graph, [a, b]);
+    expect(again.every((r) => r.alreadyLoaded)).toBe(true);
+    expect(await graphDump(graph)).toEqual(before);
+  });
+
+  it('writes nothing when any snapshot of an import has a defect', async () => {
+    const before = await graphDump(graph);
+    const good = inAccount('151515151515', 'group-good');
+    const bad = inAccount('161616161616', 'group-bad', (s) => {
+      (s.nodes[1]!.props as Record<string, unknown>).mfaEnabled = 'yes';
+    });
+    await expect(loadSnapshotFiles(graph, [good, bad])).rejects.toThrow(
+      /group-bad\.json[\s\S]*\$\.nodes\[1\]\.props\.mfaEnabled/,
+    );
+    expect(await graphDump(graph)).toEqual(before);
+    expect(await graph.read("MATCH (s:PGScan) WHERE s.id STARTS WITH 'group-good' RETURN s")).toHaveLength(0);
+  });
+
+  it('loads two scans of one scope in one import one after the other, in the order given', async () => {
+    const withoutBob = (s: Snapshot) => {
+      s.nodes = s.nodes.filter((n) => n.name !== 'bob');
+      s.edges = s.edges.filter((e) => !e.target.endsWith('user/bob'));
+    };
+    const acct = '171717171717';
+    const bob = `MATCH (u:AWSUser {id: 'arn:aws:iam::${acct}:user/bob'}) RETURN u.lastSeenScan AS scan`;
+    const rs = await loadSnapshotFiles(graph, [
+      inAccount(acct, 'order-1', withoutBob),
+      inAccount(acct, 'order-2'),
+    ]);
+    expect(rs.map((r) => r.group)).toEqual([undefined, undefined]);
+    expect(await graph.read(bob)).toEqual([{ scan: 'order-2' }]);
+    const back = await loadSnapshotFiles(graph, [
+      inAccount(acct, 'order-3'),
+      inAccount(acct, 'order-4', withoutBob),
+    ]);
+    expect(back[1]!.cleaned).toEqual({ nodes: 1, edges: 1 });
+    expect(await graph.read(bob)).toEqual([]);
   });
 
   it('loads 100k+ relationships in batches and reports the rate', async () => {
