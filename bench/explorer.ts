@@ -6,7 +6,7 @@
  * canvas alone, not the API. Target: a 2,000-node subgraph paints in < 2 s with no main-thread
  * task over 200 ms.
  *
- * `npm run bench:explorer [-- --json] [--sizes 500,2000] [--repeat N] [--profile DIR] [--screenshots DIR] [--webgl]`; `runExplorerBench()` for bench/run.ts.
+ * `npm run bench:explorer [-- --json] [--sizes 500,2000] [--repeat N] [--profile DIR] [--screenshots DIR] [--web-dist DIR] [--webgl]`; `runExplorerBench()` for bench/run.ts.
  */
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -187,17 +187,20 @@ export async function runExplorerBench(
     profileDir?: string;
     /** Directory for a screenshot of each rendered graph. */
     screenshotDir?: string;
+    /** Another explorer build to measure (default web/dist), e.g. an older commit's. */
+    webDist?: string;
   } = {},
 ): Promise<ExplorerBenchResult> {
   const log = opts.log ?? (() => {});
-  if (!existsSync(path.join(WEB_DIST, 'index.html')))
-    throw new Error(`${WEB_DIST}/index.html is missing: run \`npm run build:web\` first`);
+  const webDist = opts.webDist ? path.resolve(opts.webDist) : WEB_DIST;
+  if (!existsSync(path.join(webDist, 'index.html')))
+    throw new Error(`${webDist}/index.html is missing: run \`npm run build:web\` first`);
   if (!existsSync(CHROMIUM_PATH))
     throw new Error(
       `Chromium not found at ${CHROMIUM_PATH} (apt-get install -y chromium, or set PERMGRAPH_CHROMIUM)`,
     );
   const sizes = opts.sizes ?? [500, 2000];
-  const server = await serveStatic();
+  const server = await serveStatic(webDist);
   const browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
     args: CHROMIUM_ARGS,
@@ -230,7 +233,14 @@ export async function runExplorerBench(
               permgraphTest: { mount?: (s: unknown) => void };
             };
             w.__benchInput = input;
-            w.permgraphTest.mount?.(input.schema);
+            // Builds without mount() (before it existed): an empty render creates the canvas.
+            if (w.permgraphTest.mount) {
+              w.permgraphTest.mount(input.schema);
+              return Promise.resolve();
+            }
+            return (w.permgraphTest as unknown as { render: (...a: unknown[]) => Promise<unknown> })
+              .render({ nodes: [], edges: [] }, 'overview', input.schema)
+              .then(() => undefined);
           },
           { els: syntheticElements(n), schema },
         );
@@ -366,10 +376,12 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const r = args.indexOf('--repeat');
   const p = args.indexOf('--profile');
   const sc = args.indexOf('--screenshots');
+  const wd = args.indexOf('--web-dist');
   runExplorerBench({
     sizes,
     profileDir: p >= 0 ? args[p + 1] : undefined,
     screenshotDir: sc >= 0 ? args[sc + 1] : undefined,
+    webDist: wd >= 0 ? args[wd + 1] : undefined,
     webgl: args.includes('--webgl'),
     repeat: r >= 0 ? Number(args[r + 1]) : 1,
     log: json ? undefined : (m) => console.log(m),

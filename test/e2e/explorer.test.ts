@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { schemaBody, serveStatic, syntheticElements } from '../../bench/explorer.js';
 import { ids, plantedSnapshot } from '../fixtures/aws/planted.js';
 import {
   chromiumAvailable,
@@ -269,5 +270,94 @@ describe.skipIf(!hasChromium)('explorer in Chromium against permgraph serve', ()
     await screenshot(page, '09-dark-paths');
     await page.keyboard.press('Escape');
     expect(consoleErrors.filter((e) => !/status of 4\d\d/.test(e))).toEqual([]);
+  });
+});
+
+describe.skipIf(!hasChromium)('explorer with a large result (test hook, no API)', () => {
+  let server: { url: string; close: () => Promise<void> };
+  let browser: Browser;
+
+  beforeAll(async () => {
+    server = await serveStatic();
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('draws 1,200 nodes at worker-computed positions without labels, then labels the nodes in view when zoomed in', async () => {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(server.url);
+    await page.waitForFunction(() => 'permgraphTest' in globalThis);
+    type Hook = {
+      permgraphTest: {
+        render(
+          e: unknown,
+          l: string,
+          s: unknown,
+        ): Promise<{ nodes: number; edges: number; aggregated: boolean }>;
+        canvas(): {
+          labelInView(): Promise<number>;
+          cy: {
+            nodes(sel?: string): { length: number; map<T>(f: (n: NodeLike) => T): T[] };
+            zoom(z?: number): number;
+            extent(): { x1: number; x2: number; y1: number; y2: number; w: number; h: number };
+            center(): void;
+          };
+        };
+      };
+    };
+    type NodeLike = { position(): { x: number; y: number }; hasClass(c: string): boolean };
+    const stats = await page.evaluate(
+      ({ els, schema }) => (globalThis as unknown as Hook).permgraphTest.render(els, 'overview', schema),
+      { els: syntheticElements(1200), schema: schemaBody() },
+    );
+    expect(stats).toMatchObject({ nodes: 1200, aggregated: false });
+    expect(stats.edges).toBeGreaterThan(2000);
+    const zoomedOut = await page.evaluate(() => {
+      const cy = (globalThis as unknown as Hook).permgraphTest.canvas().cy;
+      const ps = cy.nodes().map((n) => n.position());
+      return {
+        zoom: cy.zoom(),
+        labelled: cy.nodes('.lbl').length,
+        distinct: new Set(ps.map((p) => `${Math.round(p.x)},${Math.round(p.y)}`)).size,
+        // The provisional grid before a layout has every node on a multiple of 70 px.
+        onGrid: ps.filter((p) => p.x % 70 === 0 && p.y % 70 === 0).length,
+      };
+    });
+    // Fitted far out: no labels drawn (and none measured) for the first paint.
+    expect(zoomedOut.zoom).toBeLessThan(7 / 11);
+    expect(zoomedOut.labelled).toBe(0);
+    // Positions come from the layout worker: all distinct, not the provisional grid.
+    expect(zoomedOut.distinct).toBe(1200);
+    expect(zoomedOut.onGrid).toBeLessThan(50);
+    await screenshot(page, '10-large-result');
+
+    const zoomedIn = await page.evaluate(async () => {
+      const canvas = (globalThis as unknown as Hook).permgraphTest.canvas();
+      canvas.cy.zoom(1.2);
+      canvas.cy.center();
+      await canvas.labelInView();
+      const ext = canvas.cy.extent();
+      const labelled = canvas.cy.nodes('.lbl').map((n) => n.position());
+      const far = labelled.filter(
+        (p) =>
+          p.x < ext.x1 - ext.w / 2 ||
+          p.x > ext.x2 + ext.w / 2 ||
+          p.y < ext.y1 - ext.h / 2 ||
+          p.y > ext.y2 + ext.h / 2,
+      );
+      return { labelled: labelled.length, far: far.length };
+    });
+    // The nodes around the view got their labels, the rest of the graph did not.
+    expect(zoomedIn.labelled).toBeGreaterThan(20);
+    expect(zoomedIn.labelled).toBeLessThan(1200);
+    expect(zoomedIn.far).toBe(0);
+    await screenshot(page, '11-large-result-zoomed');
+    expect(errors).toEqual([]);
+    await page.close();
   });
 });

@@ -10,6 +10,8 @@ import { h } from './ui/dom';
 export interface TestHook {
   /** Creates the canvas (and its layout worker) like the app does at sign-in. */
   mount(schema?: Schema): void;
+  /** The hook's canvas, for tests that inspect what was drawn. */
+  canvas(): GraphCanvas | null;
   render(els: GraphElements, layout?: LayoutKind, schema?: Schema): Promise<RenderStats>;
 }
 
@@ -27,6 +29,7 @@ export function installTestHook(root: HTMLElement): void {
     mount(schema) {
       mount(schema);
     },
+    canvas: () => canvas,
     async render(els, layout = 'overview', schema) {
       canvas = mount(schema);
       if (schema) canvas.setSchemaStyles(new SchemaStyles(schema));

@@ -9,7 +9,7 @@
  * view once zoomed in far enough to read them (see GraphCanvas).
  */
 import type { StylesheetJson } from 'cytoscape';
-import type { ElementEdgeData, ElementNodeData, Schema } from '../api/types';
+import type { ElementEdgeData, ElementNodeData, Schema } from '../api/types.js';
 
 export const PROVIDER_COLORS: Record<string, string> = {
   aws: '#e8870e',
