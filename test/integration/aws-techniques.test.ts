@@ -5,17 +5,14 @@
  * each positive must have produced its edge (type, technique, via, grantedBy naming the
  * granting statement, conditionality) and each negative look-alike must have produced none.
  */
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Graph } from '../../cypher/db/graph.js';
 import { modelledPathIds } from '../../ingest/aws/derive/techniques.js';
-import { collectionFormat } from '../../ingest/aws/import/index.js';
 import { awsProvider } from '../../ingest/aws/index.js';
-import { loadSnapshotFile } from '../../ingest/load/loader.js';
-import type { Snapshot } from '../../ingest/snapshot/types.js';
-import { writeSnapshotFile } from '../../ingest/snapshot/write.js';
+import { importFiles, registerProvider } from '../../ingest/pipeline.js';
 import { writeCollection } from '../fixtures/aws/techniques/build.js';
 import { type TechniqueCase, techniqueCases } from '../fixtures/aws/techniques/cases.js';
 import { resetGraph, testGraph } from '../helpers/graph.js';
@@ -35,6 +32,8 @@ const POSITIVES = CASES.filter((c) => c.positive);
 const NEGATIVES = CASES.filter((c) => !c.positive);
 const label = (c: TechniqueCase) => `${c.technique}: ${c.name} (account ${c.acct.id})`;
 
+registerProvider(awsProvider);
+
 let graph: Graph;
 let rows: DerivedRow[] = [];
 const loaded = new Set<string>();
@@ -52,16 +51,12 @@ beforeAll(async () => {
     ]),
   );
   const t0 = Date.now();
-  const outDir = path.join(tmp, 'snapshots');
-  mkdirSync(outDir);
-  const converted = await collectionFormat.toSnapshots([dir], { outDir, log: () => {}, now: new Date() });
-  const file = await writeSnapshotFile(path.join(tmp, 'merged.json'), mergeSnapshots(converted.snapshots));
-  await loadSnapshotFile(graph, file);
+  const imp = await importFiles(graph, [dir], { log: () => {}, skipDerive: true });
   const t1 = Date.now();
   const d = await awsProvider.derive!(graph, { force: true, log: () => {} });
   const t2 = Date.now();
   console.log(
-    `[aws-techniques] ${CASES.length} cases (${POSITIVES.length} positive, ${NEGATIVES.length} negative) (${converted.snapshots.length} converted snapshots loaded as one): import ${t1 - t0} ms, derive ${t2 - t1} ms (${d.edges} derived edges)`,
+    `[aws-techniques] ${CASES.length} cases (${POSITIVES.length} positive, ${NEGATIVES.length} negative) (${imp.loads.length} snapshots): import ${t1 - t0} ms, derive ${t2 - t1} ms (${d.edges} derived edges)`,
   );
   const raw = await graph.read(
     `MATCH (a:Entity)-[r]->(b:Entity) WHERE r.derived = true AND r.technique IS NOT NULL
@@ -83,42 +78,6 @@ beforeAll(async () => {
   for (const r of ids) loaded.add(r.id as string);
 });
 afterAll(async () => graph?.close());
-
-/**
- * One snapshot of all converted snapshots (one per account, plus the organization's): the
- * loader's fixed cost per snapshot would otherwise dominate (~0.7 s each on a loaded machine).
- * Nodes several snapshots carry (AWS-managed policies, service principals, account stubs)
- * are kept once, the collected version over a stub.
- */
-function mergeSnapshots(files: string[]): Snapshot {
-  const parts = files.map((f) => JSON.parse(readFileSync(f, 'utf8')) as Snapshot);
-  const scopes = new Map<string, Snapshot['scopes'][number]>();
-  const nodes = new Map<string, Snapshot['nodes'][number]>();
-  const edges = new Map<string, Snapshot['edges'][number]>();
-  const merged: Snapshot = {
-    ...parts[0]!,
-    scanId: 'aws-technique-fixtures',
-    scopes: [],
-    nodes: [],
-    edges: [],
-    usage: [],
-    gaps: [],
-  };
-  for (const p of parts) {
-    for (const sc of p.scopes) if (!scopes.has(sc.id)) scopes.set(sc.id, sc);
-    for (const n of p.nodes) {
-      const had = nodes.get(n.id);
-      if (!had || (had.stub && !n.stub)) nodes.set(n.id, n);
-    }
-    for (const e of p.edges) {
-      const k = `${e.type}|${e.source}|${e.target}|${e.key ?? ''}`;
-      if (!edges.has(k)) edges.set(k, e);
-    }
-    merged.usage.push(...p.usage);
-    merged.gaps.push(...p.gaps);
-  }
-  return { ...merged, scopes: [...scopes.values()], nodes: [...nodes.values()], edges: [...edges.values()] };
-}
 
 /** Runs an assertion, or, for a case marked knownGap, prints the gap when the assertion fails. */
 function check(c: TechniqueCase, assert: () => void): void {
