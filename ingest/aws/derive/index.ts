@@ -50,6 +50,7 @@ export async function deriveAwsGraph(
   const tEval = Date.now();
   opts.log(`aws derive: ${out.edges.length} edges, ${out.tierZero.length} tier-zero nodes`, {
     ...out.stats,
+    ...out.timings,
     readMs: tRead - t0,
     evaluateMs: tEval - tRead,
   });
