@@ -4,7 +4,7 @@
  */
 import type { EdgeType } from '../../../cypher/schema/index.js';
 import type { DerivedEdge, TierZeroMark } from '../../load/derived.js';
-import type { PropValue, Snapshot } from '../../snapshot/types.js';
+import type { PropValue, Snapshot, SnapshotNode } from '../../snapshot/types.js';
 import {
   type ActionCatalog,
   actionMatches,
@@ -381,6 +381,61 @@ interface AccessRow {
   grants: Map<string, { g: Grant; action: string }>;
 }
 
+/** The parts of a CAN_ACCESS edge that depend only on its rows (shared by principals with the same rows). */
+interface AccessStatic {
+  acts: CatalogAction[];
+  actionSet?: Set<CatalogAction>;
+  actions: string[];
+  highRiskActions: string[];
+  highRiskCount: number;
+  resources: string[];
+  allResources: boolean;
+  accessLevels: string[];
+  conditional: boolean;
+  conditions: PropValue;
+  grantedBy: PropValue;
+}
+
+const accessStatics = new WeakMap<object, AccessStatic>();
+function accessStatic(rs: AccessRow[], cacheOn: object): AccessStatic {
+  const hit = accessStatics.get(cacheOn);
+  if (hit) return hit;
+  const acts = rs.length === 1 ? rs[0]!.actions : rs.flatMap((r) => r.actions);
+  const high: string[] = [];
+  let highRiskCount = 0;
+  const levels = new Set<string>();
+  for (const a of acts) {
+    if (a.accessLevels.includes('Write') || a.accessLevels.includes('Permissions management')) {
+      highRiskCount++;
+      if (high.length < CAP) high.push(a.full);
+    }
+    for (const l of a.accessLevels) levels.add(l);
+  }
+  const resources = new Set<string>();
+  for (const r of rs) for (const x of r.resources) resources.add(x);
+  const conditions = rs.flatMap((r) => r.conditions).slice(0, 10);
+  const grants = rs.length === 1 ? rs[0]!.grants : new Map(rs.flatMap((r) => [...r.grants.entries()]));
+  const grantedBy: Grant[] = [];
+  for (const e of grants.values()) {
+    if (grantedBy.length >= 20) break;
+    grantedBy.push({ ...e.g, action: e.action });
+  }
+  const st: AccessStatic = {
+    acts,
+    actions: acts.slice(0, CAP).map((a) => a.full),
+    highRiskActions: high,
+    highRiskCount,
+    resources: [...resources].slice(0, 50),
+    allResources: rs.some((r) => r.allResources),
+    accessLevels: [...levels].sort(),
+    conditional: rs.some((r) => r.conditional),
+    conditions: conditions.length > 0 ? (conditions as unknown as PropValue) : null,
+    grantedBy: grantedBy as unknown as PropValue,
+  };
+  accessStatics.set(cacheOn, st);
+  return st;
+}
+
 interface SigNode {
   next: Map<number, SigNode> | null;
   bySig: Map<string, Decision> | null;
@@ -549,23 +604,45 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
         if (as?.all) continue; // matches every action (Action) or none (NotAction)
         variable.push({ list, neg: !st.actions, set: as ? as.set : null });
       }
+    // Which variable statements list each action (for NotAction: exclude it). The same
+    // membership means the same signature. With every list expanded, walk the smaller side.
+    const expanded = variable.every((m) => m.set !== null);
+    const member = new Map<CatalogAction, number[]>();
+    if (expanded)
+      for (let i = 0; i < variable.length; i++) {
+        const set = variable[i]!.set!;
+        const add = (a: CatalogAction) => {
+          const l = member.get(a);
+          if (l) l.push(i);
+          else member.set(a, [i]);
+        };
+        if (set.size <= cands.size) {
+          for (const a of set) if (cands.get(a.full)?.a === a) add(a);
+        } else for (const { a } of cands.values()) if (set.has(a)) add(a);
+      }
     const root: SigNode = { next: null, bySig: null };
+    const step = (node: SigNode, i: number): SigNode => {
+      node.next ??= new Map();
+      let child = node.next.get(i);
+      if (!child) {
+        child = { next: null, bySig: null };
+        node.next.set(i, child);
+      }
+      return child;
+    };
     for (const { a, resources } of cands.values()) {
       let row: AccessRow | undefined;
       let star = false;
       let node = root;
-      for (let i = 0; i < variable.length; i++) {
-        const m = variable[i]!;
-        const inList = m.set ? m.set.has(a) : actionMatches(m.list, a.full);
-        if (inList === m.neg) continue;
-        node.next ??= new Map();
-        let child = node.next.get(i);
-        if (!child) {
-          child = { next: null, bySig: null };
-          node.next.set(i, child);
+      if (expanded) {
+        for (const i of member.get(a) ?? []) node = step(node, i);
+      } else
+        for (let i = 0; i < variable.length; i++) {
+          const m = variable[i]!;
+          const inList = m.set ? m.set.has(a) : actionMatches(m.list, a.full);
+          if (inList === m.neg) continue;
+          node = step(node, i);
         }
-        node = child;
-      }
       node.bySig ??= new Map();
       const bySig = node.bySig;
       for (const r of resources) {
@@ -626,20 +703,22 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
     }
     const svcUsage = model.serviceUsage.get(p.id);
     const actUsage = model.actionUsage.get(p.id) ?? {};
+    // Used actions: catalog actions (action names are unique in the catalog, so "named in
+    // the row" is "its catalog action is in the row"); unknown names match nothing.
     const usedKeys = Object.entries(actUsage)
       .filter(([, v]) => Boolean(v))
-      .map(([k]) => catalog.get(k)?.full ?? k);
-    const usedOf = (acts: CatalogAction[]) => {
+      .map(([k]) => catalog.get(k));
+    const usedOf = (st: AccessStatic) => {
       if (usedKeys.length === 0) return [];
-      const names = new Set(acts.map((a) => a.full));
-      return usedKeys.filter((k) => names.has(k));
+      st.actionSet ??= new Set(st.acts);
+      const set = st.actionSet;
+      const out: string[] = [];
+      for (const ca of usedKeys) if (ca && set.has(ca)) out.push(ca.full);
+      return out;
     };
     const target = accountRootId(p.account);
-    const accessProps = (rs: AccessRow[], service: string): Record<string, PropValue> => {
-      const acts = rs.flatMap((r) => r.actions);
-      const high = acts.filter((a) => catalog.isHighRisk(a));
-      const levels = [...new Set(acts.flatMap((a) => a.accessLevels))].sort();
-      const resources = [...new Set(rs.flatMap((r) => [...r.resources]))];
+    const accessProps = (rs: AccessRow[], service: string, cacheOn: object): Record<string, PropValue> => {
+      const st = accessStatic(rs, cacheOn);
       const lastUsed =
         service === '*'
           ? (Object.values(svcUsage ?? {})
@@ -647,32 +726,29 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
               .sort()
               .pop() ?? null)
           : (svcUsage?.[service] ?? null);
-      const conditions = rs.flatMap((r) => r.conditions).slice(0, 10);
       return {
         service,
-        actions: acts.slice(0, CAP).map((a) => a.full),
-        actionCount: acts.length,
-        highRiskActions: high.slice(0, CAP).map((a) => a.full),
-        highRiskCount: high.length,
-        usedActions: usedOf(acts).slice(0, CAP),
-        resources: resources.slice(0, 50),
-        allResources: rs.some((r) => r.allResources),
-        accessLevels: levels,
+        actions: st.actions,
+        actionCount: st.acts.length,
+        highRiskActions: st.highRiskActions,
+        highRiskCount: st.highRiskCount,
+        usedActions: usedOf(st).slice(0, CAP),
+        resources: st.resources,
+        allResources: st.allResources,
+        accessLevels: st.accessLevels,
         usageKnown: svcUsage !== undefined,
         lastUsed,
-        conditional: rs.some((r) => r.conditional),
-        conditions: conditions.length > 0 ? (conditions as unknown as PropValue) : null,
-        grantedBy: [...new Map(rs.flatMap((r) => [...r.grants.entries()])).values()]
-          .slice(0, 20)
-          .map((e) => ({ ...e.g, action: e.action })) as unknown as PropValue,
+        conditional: st.conditional,
+        conditions: st.conditions,
+        grantedBy: st.grantedBy,
         crossAccount: false,
       };
     };
     if (isAdmin) {
-      emit('CAN_ACCESS', p.id, target, '*', accessProps([...rows.values()], '*'));
+      emit('CAN_ACCESS', p.id, target, '*', accessProps([...rows.values()], '*', rows));
     } else {
       for (const row of rows.values())
-        emit('CAN_ACCESS', p.id, target, row.service, accessProps([row], row.service));
+        emit('CAN_ACCESS', p.id, target, row.service, accessProps([row], row.service, row));
     }
   }
 
@@ -946,6 +1022,36 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
       ),
     );
 
+  // Roles each principal can assume (the reverse of `assumable`), and each role's position in its account's list.
+  const assumedBy = new Map<string, Principal[]>();
+  for (const [rid, admitted] of assumable) {
+    const r = model.principals.get(rid);
+    if (!r) continue;
+    for (const pid of admitted.keys()) {
+      const l = assumedBy.get(pid) ?? [];
+      l.push(r);
+      assumedBy.set(pid, l);
+    }
+  }
+  const roleIndex = new Map<string, number>();
+  for (const l of rolesByAccount.values()) l.forEach((r, i) => roleIndex.set(r.id, i));
+  // Resources that run as roles, per account (in model order), and collected nodes per kind and account.
+  const runsAsByAccount = new Map<string, [string, SnapshotNode, string[]][]>();
+  for (const [resId, roles] of model.runsAs) {
+    const res = model.nodes.get(resId);
+    if (!res || !res.account) continue;
+    const l = runsAsByAccount.get(res.account) ?? [];
+    l.push([resId, res, roles]);
+    runsAsByAccount.set(res.account, l);
+  }
+  const nodesByKindAccount = new Map<string, string[]>();
+  for (const n of model.nodes.values()) {
+    if (n.stub) continue;
+    const k = `${n.kind}|${n.account}`;
+    const l = nodesByKindAccount.get(k) ?? [];
+    l.push(n.id);
+    nodesByKindAccount.set(k, l);
+  }
   for (const p of model.principals.values()) {
     if (admins.has(p.id)) continue;
     const memo = new Map<string, boolean>();
@@ -1079,8 +1185,12 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
         );
       }
     }
-    // Principal access: other users.
-    for (const u of usersByAccount.get(p.account) ?? []) {
+    // Principal access: other users (every technique needs one of these actions).
+    const userTechs =
+      cands(['iam:CreateAccessKey']) ||
+      cands(['iam:CreateLoginProfile']) ||
+      cands(['iam:UpdateLoginProfile']);
+    for (const u of userTechs ? (usersByAccount.get(p.account) ?? []) : []) {
       if (u.id === p.id) continue;
       const uname = u.node.name ?? u.id;
       const keys =
@@ -1172,8 +1282,14 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
       if (hasLogin !== true) pw('iam-004', 'iam:CreateLoginProfile', 'create the console password');
       if (hasLogin !== false) pw('iam-006', 'iam:UpdateLoginProfile', 'reset the console password');
     }
-    // Principal access: other roles.
-    for (const r of rolesByAccount.get(p.account) ?? []) {
+    // Principal access: other roles. Without iam:UpdateAssumeRolePolicy only the roles P can
+    // assume lead anywhere (in the same order).
+    const otherRoles = cands(['iam:UpdateAssumeRolePolicy'])
+      ? (rolesByAccount.get(p.account) ?? [])
+      : (assumedBy.get(p.id) ?? [])
+          .filter((r) => r.account === p.account)
+          .sort((a, b) => (roleIndex.get(a.id) ?? 0) - (roleIndex.get(b.id) ?? 0));
+    for (const r of otherRoles) {
       if (r.id === p.id) continue;
       const rname = r.node.name ?? r.id;
       const serviceLinked =
@@ -1272,9 +1388,7 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
           });
           if (pass.decision !== 'Allowed') continue;
           const targets: (string | null)[] = t.existing
-            ? [...model.nodes.values()]
-                .filter((n) => n.kind === t.existing && n.account === p.account && !n.stub)
-                .map((n) => n.id)
+            ? (nodesByKindAccount.get(`${t.existing}|${p.account}`) ?? [])
             : [null];
           for (const via of targets) {
             const acts = ev.canAll(p, t.actions, via ?? '*');
@@ -1327,9 +1441,7 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
     }
     // Existing-passrole: hijack resources that run as a role.
     const hijackTechs = HIJACK_TECHNIQUES.filter((t) => cands(t.actions));
-    for (const [resId, roles] of model.runsAs) {
-      const res = model.nodes.get(resId);
-      if (!res || res.account !== p.account) continue;
+    for (const [resId, res, roles] of runsAsByAccount.get(p.account) ?? []) {
       if (hijackTechs.length === 0 && !res.props?.resourcePolicy) continue;
       for (const t of res.props?.resourcePolicy ? HIJACK_TECHNIQUES : hijackTechs) {
         if (!t.kinds.includes(res.kind)) continue;
