@@ -1034,12 +1034,12 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
     }
   }
   const roleIndex = new Map<string, number>();
-  for (const l of rolesByAccount.values()) l.forEach((r, i) => roleIndex.set(r.id, i));
+  for (const l of rolesByAccount.values()) for (const [i, r] of l.entries()) roleIndex.set(r.id, i);
   // Resources that run as roles, per account (in model order), and collected nodes per kind and account.
   const runsAsByAccount = new Map<string, [string, SnapshotNode, string[]][]>();
   for (const [resId, roles] of model.runsAs) {
     const res = model.nodes.get(resId);
-    if (!res || !res.account) continue;
+    if (!res?.account) continue;
     const l = runsAsByAccount.get(res.account) ?? [];
     l.push([resId, res, roles]);
     runsAsByAccount.set(res.account, l);
