@@ -172,10 +172,24 @@ function compileActions(patterns: string[]): ActionMatcher {
 }
 
 /** Whether an action matches one of the patterns (IAM wildcards, case-insensitive). */
+const matcherByText = new Map<string, ActionMatcher>();
+
 export function actionMatches(patterns: string[], action: string): boolean {
+  if (patterns.length === 1) {
+    const p = patterns[0] as string;
+    if (p === '*' || p === action) return true;
+    if (!p.includes('*') && !p.includes('?'))
+      return p.length === action.length && p.toLowerCase() === action.toLowerCase();
+  }
   let m = matcherCache.get(patterns);
   if (!m) {
-    m = compileActions(patterns);
+    const text = patterns.join('\u0000');
+    m = matcherByText.get(text);
+    if (!m) {
+      m = compileActions(patterns);
+      if (matcherByText.size > 50_000) matcherByText.clear();
+      matcherByText.set(text, m);
+    }
     matcherCache.set(patterns, m);
   }
   if (m.any || m.exact.has(action)) return true;
