@@ -130,6 +130,7 @@ export class AwsEvaluator {
   private readonly rcpRefs = new Map<string, string[]>();
   memoHits = 0;
   memoMisses = 0;
+  private memoClearedAt = 0;
   constructor(
     readonly model: AwsModel,
     readonly now: Date,
@@ -258,6 +259,11 @@ export class AwsEvaluator {
       for (const k of contextRefs(set.resource)) rest += `\u0001${k}=${refVal(k)}`;
       for (const st of compilePolicy(set.resource))
         rest += `\u0001${st.principal === undefined ? '' : principalMatch(st.principal, principal)}/${st.notPrincipal === undefined ? '' : principalMatch(st.notPrincipal, principal)}`;
+    }
+    // Bounded: past a million decisions start over (a cache, never a different answer).
+    if (this.memoMisses - this.memoClearedAt > 1_000_000) {
+      this.memo.clear();
+      this.memoClearedAt = this.memoMisses;
     }
     let byReq = this.memo.get(cls.key);
     if (!byReq) {
