@@ -4,11 +4,12 @@
  */
 import type { EdgeType } from '../../../cypher/schema/index.js';
 import type { DerivedEdge, TierZeroMark } from '../../load/derived.js';
-import type { PropValue, Snapshot } from '../../snapshot/types.js';
+import type { PropValue, Snapshot, SnapshotNode } from '../../snapshot/types.js';
 import {
   type ActionCatalog,
   actionMatches,
   type CatalogAction,
+  type CompiledStatement,
   type ConditionContext,
   compilePolicy,
   type Decision,
@@ -16,7 +17,9 @@ import {
   type Grant,
   type NamedPolicy,
   type PolicySet,
+  principalMatch,
   type RequestPrincipal,
+  statementsOf,
   type UndecidedCondition,
 } from '../policy/index.js';
 import {
@@ -35,6 +38,8 @@ export interface DeriveOutput {
   /** Accounts whose synthetic AWSAdmin node must exist. */
   adminAccounts: string[];
   stats: Record<string, number>;
+  /** Milliseconds per stage (model, access, groups, assume, techniques) and memo counters. */
+  timings: Record<string, number>;
 }
 
 const ADMIN_POLICY = 'arn:aws:iam::aws:policy/AdministratorAccess';
@@ -63,8 +68,69 @@ function merge(parts: (Ability | Decision)[], extra: string[] = []): Ability {
   return { conditional: conditions.length > 0, conditions: conditions.slice(0, 20), grantedBy };
 }
 
+const docSerials = new WeakMap<object, number>();
+let nextDocSerial = 1;
+/** A policy's identity for memo keys: its id and which document object it carries. */
+function policyKey(p: NamedPolicy | null | undefined): string {
+  if (!p) return '';
+  const d = p.document;
+  if (!d || typeof d !== 'object') return `${p.id}#-`;
+  let n = docSerials.get(d);
+  if (n === undefined) {
+    n = nextDocSerial++;
+    docSerials.set(d, n);
+  }
+  return `${p.id}#${n}`;
+}
+
+const VAR_NAME = /\$\{([^}]+)\}/g;
+const refsCache = new WeakMap<object, string[]>();
+/**
+ * The request-context keys a policy can read (condition keys and policy variables), lower
+ * case. Evaluation looks nothing else up in the context.
+ */
+function contextRefs(p: NamedPolicy | null | undefined): string[] {
+  const doc = p?.document;
+  if (!doc || typeof doc !== 'object') return [];
+  const hit = refsCache.get(doc);
+  if (hit) return hit;
+  const keys = new Set<string>();
+  for (const st of statementsOf(doc)) {
+    const c = st?.Condition;
+    if (c && typeof c === 'object')
+      for (const block of Object.values(c))
+        if (block && typeof block === 'object') for (const k of Object.keys(block)) keys.add(k.toLowerCase());
+  }
+  for (const m of JSON.stringify(doc).matchAll(VAR_NAME)) {
+    const name = m[1] as string;
+    if (name === '*' || name === '?' || name === '$') continue;
+    keys.add((name.split(/\s*,\s*/)[0] ?? '').trim().toLowerCase());
+  }
+  const out = [...keys].sort();
+  refsCache.set(doc, out);
+  return out;
+}
+
+interface EvalClass {
+  key: string;
+  refs: string[];
+}
+
 export class AwsEvaluator {
   private readonly ctxCache = new Map<string, ConditionContext>();
+  /**
+   * Decisions by equivalence class of the principal and the request. Two principals of one
+   * account and type with the same policies (same documents), boundary and SCP exemption get
+   * the same decision for the same request when the context keys their policies read hold the
+   * same values and the resource policy's Principal elements match them the same way: the
+   * evaluation reads nothing else about the principal.
+   */
+  private readonly memo = new Map<string, Map<string, Decision>>();
+  private readonly classes = new WeakMap<Principal, EvalClass>();
+  private readonly rcpRefs = new Map<string, string[]>();
+  memoHits = 0;
+  memoMisses = 0;
+  private memoClearedAt = 0;
   constructor(
     readonly model: AwsModel,
     readonly now: Date,
@@ -125,6 +191,40 @@ export class AwsEvaluator {
     return Boolean(this.model.org.get(p.account)?.management) || Boolean(p.node.props?.serviceLinked);
   }
 
+  private evalClass(p: Principal): EvalClass {
+    let c = this.classes.get(p);
+    if (!c) {
+      const scps = this.model.org.get(p.account)?.scps ?? [];
+      const refs = new Set<string>();
+      for (const x of p.policies) for (const k of contextRefs(x)) refs.add(k);
+      for (const k of contextRefs(p.boundary)) refs.add(k);
+      for (const lvl of scps) for (const x of lvl) for (const k of contextRefs(x)) refs.add(k);
+      c = {
+        key: [
+          p.account,
+          p.type,
+          this.scpExempt(p) ? 1 : 0,
+          p.policies.map(policyKey).join(','),
+          policyKey(p.boundary),
+        ].join('\u0002'),
+        refs: [...refs],
+      };
+      this.classes.set(p, c);
+    }
+    return c;
+  }
+
+  private rcpRefsOf(account: string, rcps: NamedPolicy[][]): string[] {
+    let r = this.rcpRefs.get(account);
+    if (!r) {
+      const s = new Set<string>();
+      for (const lvl of rcps) for (const x of lvl) for (const k of contextRefs(x)) s.add(k);
+      r = [...s];
+      this.rcpRefs.set(account, r);
+    }
+    return r;
+  }
+
   /** Can P call `action` on `resource` (a concrete ARN, or `*`: a name P picks)? */
   can(
     p: Principal,
@@ -141,18 +241,55 @@ export class AwsEvaluator {
       opts.resourceAccount ?? (resource === '*' ? p.account : (accountOfArn(resource) ?? p.account));
     const set = this.policySet(p, opts.resourcePolicy, resourceAccount);
     if (opts.trust) set.resourceRequired = true;
-    return evaluateRequest(
+    const principal = this.requestPrincipal(p);
+    const context = this.context(p, opts.context);
+    // Memo key: the principal's class, the request, and what of the principal the evaluation
+    // reads (context values of referenced keys, Principal matches of the resource policy).
+    const cls = this.evalClass(p);
+    let rest = `${action}\u0001${resource}\u0001${resourceAccount}\u0001${opts.trust ? 1 : 0}\u0001${policyKey(set.resource)}`;
+    const vals = context.values;
+    const refVal = (k: string) => (Object.hasOwn(vals, k) ? JSON.stringify(vals[k] ?? null) : '~');
+    for (const k of cls.refs) rest += `\u0001${refVal(k)}`;
+    if (set.rcps && set.rcps.length > 0 && resourceAccount) {
+      rest += '\u0003';
+      for (const k of this.rcpRefsOf(resourceAccount, set.rcps)) rest += `\u0001${k}=${refVal(k)}`;
+    }
+    if (set.resource) {
+      rest += '\u0003';
+      for (const k of contextRefs(set.resource)) rest += `\u0001${k}=${refVal(k)}`;
+      for (const st of compilePolicy(set.resource))
+        rest += `\u0001${st.principal === undefined ? '' : principalMatch(st.principal, principal)}/${st.notPrincipal === undefined ? '' : principalMatch(st.notPrincipal, principal)}`;
+    }
+    // Bounded: past a million decisions start over (a cache, never a different answer).
+    if (this.memoMisses - this.memoClearedAt > 1_000_000) {
+      this.memo.clear();
+      this.memoClearedAt = this.memoMisses;
+    }
+    let byReq = this.memo.get(cls.key);
+    if (!byReq) {
+      byReq = new Map();
+      this.memo.set(cls.key, byReq);
+    }
+    const hit = byReq.get(rest);
+    if (hit) {
+      this.memoHits++;
+      return hit;
+    }
+    this.memoMisses++;
+    const d = evaluateRequest(
       {
-        principal: this.requestPrincipal(p),
+        principal,
         action,
         resource,
         resourceAccount,
         resourceIsPattern: resource.includes('*'),
-        context: this.context(p, opts.context),
+        context,
       },
       set,
       { scpExempt: this.scpExempt(p) },
     );
+    byReq.set(rest, d);
+    return d;
   }
 
   /** All of `actions` on `resource`; undefined if any is denied. */
@@ -180,22 +317,63 @@ function candidateActions(
   const out = new Map<string, { a: CatalogAction; resources: string[] }>();
   for (const pol of p.policies) {
     for (const s of compilePolicy(pol)) {
-      if (s.effect !== 'Allow') continue;
-      let acts: readonly CatalogAction[];
-      if (s.actions) acts = s.actions.flatMap((x) => catalog.expand(x));
-      else if (s.notActions) {
-        const excluded = new Set(s.notActions.flatMap((x) => catalog.expand(x)).map((a) => a.full));
-        acts = catalog.all.filter((a) => !excluded.has(a.full));
-      } else continue;
-      const res = (s.resources ?? ['*']).map((r) => (r.includes('${') ? '*' : r));
+      const grant = statementGrant(s, catalog);
+      if (!grant) continue;
+      const { acts, res } = grant;
       for (const a of acts) {
         const e = out.get(a.full);
         if (!e) out.set(a.full, { a, resources: res });
-        else if (e.resources !== res) e.resources = [...new Set([...e.resources, ...res])];
+        else if (e.resources !== res) e.resources = mergeResources(e.resources, res);
       }
     }
   }
   return out;
+}
+
+/** What an Allow statement can grant: its expanded actions and resource patterns (cached per statement). */
+const statementGrants = new WeakMap<
+  ActionCatalog,
+  WeakMap<CompiledStatement, { acts: readonly CatalogAction[]; res: string[] } | null>
+>();
+function statementGrant(
+  s: CompiledStatement,
+  catalog: ActionCatalog,
+): { acts: readonly CatalogAction[]; res: string[] } | null {
+  let byStmt = statementGrants.get(catalog);
+  if (!byStmt) {
+    byStmt = new WeakMap();
+    statementGrants.set(catalog, byStmt);
+  }
+  const hit = byStmt.get(s);
+  if (hit !== undefined) return hit;
+  let out: { acts: readonly CatalogAction[]; res: string[] } | null = null;
+  if (s.effect === 'Allow') {
+    let acts: readonly CatalogAction[] | null = null;
+    if (s.actions) acts = s.actions.flatMap((x) => catalog.expand(x));
+    else if (s.notActions) {
+      const excluded = new Set(s.notActions.flatMap((x) => catalog.expand(x)).map((a) => a.full));
+      acts = catalog.all.filter((a) => !excluded.has(a.full));
+    }
+    if (acts) out = { acts, res: (s.resources ?? ['*']).map((r) => (r.includes('${') ? '*' : r)) };
+  }
+  byStmt.set(s, out);
+  return out;
+}
+
+/** `[...new Set([...a, ...b])]`, shared between callers that merge the same two lists. */
+const merged = new WeakMap<string[], WeakMap<string[], string[]>>();
+function mergeResources(a: string[], b: string[]): string[] {
+  let byB = merged.get(a);
+  if (!byB) {
+    byB = new WeakMap();
+    merged.set(a, byB);
+  }
+  let m = byB.get(b);
+  if (!m) {
+    m = [...new Set([...a, ...b])];
+    byB.set(b, m);
+  }
+  return m;
 }
 
 interface AccessRow {
@@ -205,12 +383,137 @@ interface AccessRow {
   allResources: boolean;
   conditional: boolean;
   conditions: UndecidedCondition[];
-  grants: Map<string, Grant>;
+  /** Grant key -> the grant and the last action it granted in this row (materialised in accessProps). */
+  grants: Map<string, { g: Grant; action: string }>;
+}
+
+/** The parts of a CAN_ACCESS edge that depend only on its rows (shared by principals with the same rows). */
+interface AccessStatic {
+  acts: CatalogAction[];
+  actionSet?: Set<CatalogAction>;
+  actions: string[];
+  highRiskActions: string[];
+  highRiskCount: number;
+  resources: string[];
+  allResources: boolean;
+  accessLevels: string[];
+  conditional: boolean;
+  conditions: PropValue;
+  grantedBy: PropValue;
+}
+
+const accessStatics = new WeakMap<object, AccessStatic>();
+function accessStatic(rs: AccessRow[], cacheOn: object): AccessStatic {
+  const hit = accessStatics.get(cacheOn);
+  if (hit) return hit;
+  const acts = rs.length === 1 ? rs[0]!.actions : rs.flatMap((r) => r.actions);
+  const high: string[] = [];
+  let highRiskCount = 0;
+  const levels = new Set<string>();
+  for (const a of acts) {
+    if (a.accessLevels.includes('Write') || a.accessLevels.includes('Permissions management')) {
+      highRiskCount++;
+      if (high.length < CAP) high.push(a.full);
+    }
+    for (const l of a.accessLevels) levels.add(l);
+  }
+  const resources = new Set<string>();
+  for (const r of rs) for (const x of r.resources) resources.add(x);
+  const conditions = rs.flatMap((r) => r.conditions).slice(0, 10);
+  const grants = rs.length === 1 ? rs[0]!.grants : new Map(rs.flatMap((r) => [...r.grants.entries()]));
+  const grantedBy: Grant[] = [];
+  for (const e of grants.values()) {
+    if (grantedBy.length >= 20) break;
+    grantedBy.push({ ...e.g, action: e.action });
+  }
+  const st: AccessStatic = {
+    acts,
+    actions: acts.slice(0, CAP).map((a) => a.full),
+    highRiskActions: high,
+    highRiskCount,
+    resources: [...resources].slice(0, 50),
+    allResources: rs.some((r) => r.allResources),
+    accessLevels: [...levels].sort(),
+    conditional: rs.some((r) => r.conditional),
+    conditions: conditions.length > 0 ? (conditions as unknown as PropValue) : null,
+    grantedBy: grantedBy as unknown as PropValue,
+  };
+  accessStatics.set(cacheOn, st);
+  return st;
+}
+
+interface SigNode {
+  next: Map<number, SigNode> | null;
+  bySig: Map<string, Decision> | null;
+}
+
+/** Catalog actions an Action/NotAction list matches (`all` for `*`). */
+interface ActionSet {
+  all: boolean;
+  set: Set<CatalogAction>;
+}
+const actionSets = new WeakMap<ActionCatalog, WeakMap<string[], ActionSet | null>>();
+/**
+ * The catalog actions a pattern list matches, through the catalog's (cached) expansion, so
+ * that matching a candidate action is a set lookup. Exact for patterns with one `:` (the
+ * colon of `service:Action` must line up, so service and name match separately) and `*`;
+ * `null` (match pattern by pattern) for anything else that could still match.
+ */
+function actionSetOf(patterns: string[], catalog: ActionCatalog): ActionSet | null {
+  let byList = actionSets.get(catalog);
+  if (!byList) {
+    byList = new WeakMap();
+    actionSets.set(catalog, byList);
+  }
+  const hit = byList.get(patterns);
+  if (hit !== undefined) return hit;
+  let out: ActionSet | null = { all: false, set: new Set() };
+  const lowerServices = [...catalog.byService.keys()].every((k) => k === k.toLowerCase());
+  for (const p of patterns) {
+    if (p === '*') {
+      out.all = true;
+      continue;
+    }
+    const colons = p.split(':').length - 1;
+    const wild = p.includes('*') || p.includes('?');
+    // No colon: only a wildcard could match `service:Action`; two or more: nothing can.
+    if (colons === 0 && !wild) continue;
+    if (colons >= 2) continue;
+    if (colons === 0 || !lowerServices) {
+      out = null;
+      break;
+    }
+    for (const a of catalog.expand(p)) out.set.add(a);
+  }
+  byList.set(patterns, out);
+  return out;
+}
+
+const grantKeys = new WeakMap<Grant, string>();
+function grantKey(g: Grant): string {
+  let k = grantKeys.get(g);
+  if (k === undefined) {
+    k = `${g.policy}|${g.statement}`;
+    grantKeys.set(g, k);
+  }
+  return k;
 }
 
 export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date()): DeriveOutput {
+  let tMark = Date.now();
+  let cMark = process.cpuUsage();
+  const timings: Record<string, number> = {};
+  const stage = (name: string) => {
+    const t = Date.now();
+    const c = process.cpuUsage();
+    timings[`${name}Ms`] = t - tMark;
+    timings[`${name}CpuMs`] = Math.round((c.user - cMark.user + c.system - cMark.system) / 1000);
+    tMark = t;
+    cMark = c;
+  };
   const model = buildModel(snap);
   const ev = new AwsEvaluator(model, now);
+  stage('model');
   const edges: DerivedEdge[] = [];
   const tierZero = new Map<string, string>();
   const stats: Record<string, number> = {};
@@ -260,15 +563,24 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
   // Principals with the same policies, boundary and account share their effective access,
   // unless a policy reads principal-specific context (conditions, policy variables).
   const accessCache = new Map<string, { rows: Map<string, AccessRow>; granted: number; iamStar: number }>();
+  const personalDocs = new WeakMap<object, boolean>();
+  const personalDoc = (x: NamedPolicy) => {
+    const doc = x.document;
+    if (!doc || typeof doc !== 'object') return false;
+    let v = personalDocs.get(doc);
+    if (v === undefined) {
+      const t = JSON.stringify(doc);
+      v = t.includes('Condition') || t.includes('${');
+      personalDocs.set(doc, v);
+    }
+    return v;
+  };
   const personal = (p: Principal) =>
     [
       ...p.policies,
       ...(p.boundary ? [p.boundary] : []),
       ...(model.org.get(p.account)?.scps.flat() ?? []),
-    ].some((x) => {
-      const t = JSON.stringify(x.document ?? null);
-      return t.includes('Condition') || t.includes('${');
-    });
+    ].some(personalDoc);
   for (const p of model.principals.values()) {
     const cacheKey = personal(p)
       ? null
@@ -278,32 +590,72 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
     let granted = cached?.granted ?? 0;
     let iamStar = cached?.iamStar ?? 0;
     const cands = cached ? new Map() : candidateActions(p, catalog);
+    timings.candidateActions = (timings.candidateActions ?? 0) + cands.size;
+    if (!cached) timings.accessComputed = (timings.accessComputed ?? 0) + 1;
     // Actions matched by the same statements get the same decision: evaluate once per signature.
     const stmts = [
       ...p.policies,
       ...(p.boundary ? [p.boundary] : []),
       ...(model.org.get(p.account)?.scps.flat() ?? []),
     ].flatMap((x) => compilePolicy(x));
-    const bySignature = new Map<string, Decision>();
+    // The signature of an action is the set of statements matching it. Statements that match
+    // every action or none add the same to each signature, so only the others are tested, and
+    // signatures are nodes of a trie over the matching statement indexes.
+    const variable: { list: string[]; neg: boolean; set: Set<CatalogAction> | null }[] = [];
+    if (cands.size > 0)
+      for (const st of stmts) {
+        const list = st.actions ?? st.notActions;
+        if (!list) continue;
+        const as = actionSetOf(list, catalog);
+        if (as?.all) continue; // matches every action (Action) or none (NotAction)
+        variable.push({ list, neg: !st.actions, set: as ? as.set : null });
+      }
+    // Which variable statements list each action (for NotAction: exclude it). The same
+    // membership means the same signature. With every list expanded, walk the smaller side.
+    const expanded = variable.every((m) => m.set !== null);
+    const member = new Map<CatalogAction, number[]>();
+    if (expanded)
+      for (let i = 0; i < variable.length; i++) {
+        const set = variable[i]!.set!;
+        const add = (a: CatalogAction) => {
+          const l = member.get(a);
+          if (l) l.push(i);
+          else member.set(a, [i]);
+        };
+        if (set.size <= cands.size) {
+          for (const a of set) if (cands.get(a.full)?.a === a) add(a);
+        } else for (const { a } of cands.values()) if (set.has(a)) add(a);
+      }
+    const root: SigNode = { next: null, bySig: null };
+    const step = (node: SigNode, i: number): SigNode => {
+      node.next ??= new Map();
+      let child = node.next.get(i);
+      if (!child) {
+        child = { next: null, bySig: null };
+        node.next.set(i, child);
+      }
+      return child;
+    };
     for (const { a, resources } of cands.values()) {
       let row: AccessRow | undefined;
       let star = false;
-      let sig = '';
-      for (let i = 0; i < stmts.length; i++) {
-        const st = stmts[i]!;
-        const hit = st.actions
-          ? actionMatches(st.actions, a.full)
-          : st.notActions
-            ? !actionMatches(st.notActions, a.full)
-            : false;
-        if (hit) sig += `${i},`;
-      }
+      let node = root;
+      if (expanded) {
+        for (const i of member.get(a) ?? []) node = step(node, i);
+      } else
+        for (let i = 0; i < variable.length; i++) {
+          const m = variable[i]!;
+          const inList = m.set ? m.set.has(a) : actionMatches(m.list, a.full);
+          if (inList === m.neg) continue;
+          node = step(node, i);
+        }
+      node.bySig ??= new Map();
+      const bySig = node.bySig;
       for (const r of resources) {
-        const sk = `${sig}|${r}`;
-        let d = bySignature.get(sk);
+        let d = bySig.get(r);
         if (!d) {
           d = ev.can(p, a.full, r, { resourceAccount: p.account });
-          bySignature.set(sk, d);
+          bySig.set(r, d);
         }
         if (d.decision !== 'Allowed') continue;
         if (!row) {
@@ -330,7 +682,14 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
           if (row.conditions.length < 10)
             row.conditions.push(...d.conditions.slice(0, 10 - row.conditions.length));
         }
-        for (const g of d.grantedBy) row.grants.set(`${g.policy}|${g.statement}`, { ...g, action: a.full });
+        for (const g of d.grantedBy) {
+          const k = grantKey(g);
+          const e = row.grants.get(k);
+          if (e) {
+            e.g = g;
+            e.action = a.full;
+          } else row.grants.set(k, { g, action: a.full });
+        }
       }
       // "Admin" counts actions granted unconditionally on every resource.
       if (star) {
@@ -350,20 +709,22 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
     }
     const svcUsage = model.serviceUsage.get(p.id);
     const actUsage = model.actionUsage.get(p.id) ?? {};
+    // Used actions: catalog actions (action names are unique in the catalog, so "named in
+    // the row" is "its catalog action is in the row"); unknown names match nothing.
     const usedKeys = Object.entries(actUsage)
       .filter(([, v]) => Boolean(v))
-      .map(([k]) => catalog.get(k)?.full ?? k);
-    const usedOf = (acts: CatalogAction[]) => {
+      .map(([k]) => catalog.get(k));
+    const usedOf = (st: AccessStatic) => {
       if (usedKeys.length === 0) return [];
-      const names = new Set(acts.map((a) => a.full));
-      return usedKeys.filter((k) => names.has(k));
+      st.actionSet ??= new Set(st.acts);
+      const set = st.actionSet;
+      const out: string[] = [];
+      for (const ca of usedKeys) if (ca && set.has(ca)) out.push(ca.full);
+      return out;
     };
     const target = accountRootId(p.account);
-    const accessProps = (rs: AccessRow[], service: string): Record<string, PropValue> => {
-      const acts = rs.flatMap((r) => r.actions);
-      const high = acts.filter((a) => catalog.isHighRisk(a));
-      const levels = [...new Set(acts.flatMap((a) => a.accessLevels))].sort();
-      const resources = [...new Set(rs.flatMap((r) => [...r.resources]))];
+    const accessProps = (rs: AccessRow[], service: string, cacheOn: object): Record<string, PropValue> => {
+      const st = accessStatic(rs, cacheOn);
       const lastUsed =
         service === '*'
           ? (Object.values(svcUsage ?? {})
@@ -371,36 +732,33 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
               .sort()
               .pop() ?? null)
           : (svcUsage?.[service] ?? null);
-      const conditions = rs.flatMap((r) => r.conditions).slice(0, 10);
       return {
         service,
-        actions: acts.slice(0, CAP).map((a) => a.full),
-        actionCount: acts.length,
-        highRiskActions: high.slice(0, CAP).map((a) => a.full),
-        highRiskCount: high.length,
-        usedActions: usedOf(acts).slice(0, CAP),
-        resources: resources.slice(0, 50),
-        allResources: rs.some((r) => r.allResources),
-        accessLevels: levels,
+        actions: st.actions,
+        actionCount: st.acts.length,
+        highRiskActions: st.highRiskActions,
+        highRiskCount: st.highRiskCount,
+        usedActions: usedOf(st).slice(0, CAP),
+        resources: st.resources,
+        allResources: st.allResources,
+        accessLevels: st.accessLevels,
         usageKnown: svcUsage !== undefined,
         lastUsed,
-        conditional: rs.some((r) => r.conditional),
-        conditions: conditions.length > 0 ? (conditions as unknown as PropValue) : null,
-        grantedBy: [...new Map(rs.flatMap((r) => [...r.grants.entries()])).values()].slice(
-          0,
-          20,
-        ) as unknown as PropValue,
+        conditional: st.conditional,
+        conditions: st.conditions,
+        grantedBy: st.grantedBy,
         crossAccount: false,
       };
     };
     if (isAdmin) {
-      emit('CAN_ACCESS', p.id, target, '*', accessProps([...rows.values()], '*'));
+      emit('CAN_ACCESS', p.id, target, '*', accessProps([...rows.values()], '*', rows));
     } else {
       for (const row of rows.values())
-        emit('CAN_ACCESS', p.id, target, row.service, accessProps([row], row.service));
+        emit('CAN_ACCESS', p.id, target, row.service, accessProps([row], row.service, row));
     }
   }
 
+  stage('access');
   // Groups whose policies alone make every member an administrator.
   for (const [gid, g] of model.groups) {
     const acct = g.node.account;
@@ -443,6 +801,7 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
       );
   }
 
+  stage('groups');
   // ---------------------------------------------------------------- assume role (sts-001)
   const principalsByAccount = new Map<string, Principal[]>();
   for (const p of model.principals.values()) {
@@ -596,6 +955,7 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
     }
   }
 
+  stage('assume');
   // ---------------------------------------------------------------- escalation techniques
   const rolesByAccount = new Map<string, Principal[]>();
   const usersByAccount = new Map<string, Principal[]>();
@@ -690,6 +1050,36 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
   for (const resId of model.runsAs.keys()) {
     const res = model.nodes.get(resId);
     if (res?.account && res.props?.resourcePolicy) resourcePolicyAccounts.add(res.account);
+  }
+  // Roles each principal can assume (the reverse of `assumable`), and each role's position in its account's list.
+  const assumedBy = new Map<string, Principal[]>();
+  for (const [rid, admitted] of assumable) {
+    const r = model.principals.get(rid);
+    if (!r) continue;
+    for (const pid of admitted.keys()) {
+      const l = assumedBy.get(pid) ?? [];
+      l.push(r);
+      assumedBy.set(pid, l);
+    }
+  }
+  const roleIndex = new Map<string, number>();
+  for (const l of rolesByAccount.values()) for (const [i, r] of l.entries()) roleIndex.set(r.id, i);
+  // Resources that run as roles, per account (in model order), and collected nodes per kind and account.
+  const runsAsByAccount = new Map<string, [string, SnapshotNode, string[]][]>();
+  for (const [resId, roles] of model.runsAs) {
+    const res = model.nodes.get(resId);
+    if (!res?.account) continue;
+    const l = runsAsByAccount.get(res.account) ?? [];
+    l.push([resId, res, roles]);
+    runsAsByAccount.set(res.account, l);
+  }
+  const nodesByKindAccount = new Map<string, string[]>();
+  for (const n of model.nodes.values()) {
+    if (n.stub) continue;
+    const k = `${n.kind}|${n.account}`;
+    const l = nodesByKindAccount.get(k) ?? [];
+    l.push(n.id);
+    nodesByKindAccount.set(k, l);
   }
   for (const p of model.principals.values()) {
     if (admins.has(p.id)) continue;
@@ -836,8 +1226,12 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
         );
       }
     }
-    // Principal access: other users.
-    for (const u of usersByAccount.get(p.account) ?? []) {
+    // Principal access: other users (every technique needs one of these actions).
+    const userTechs =
+      cands(['iam:CreateAccessKey']) ||
+      cands(['iam:CreateLoginProfile']) ||
+      cands(['iam:UpdateLoginProfile']);
+    for (const u of userTechs ? (usersByAccount.get(p.account) ?? []) : []) {
       if (u.id === p.id) continue;
       const uname = u.node.name ?? u.id;
       const keys =
@@ -929,8 +1323,14 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
       if (hasLogin !== true) pw('iam-004', 'iam:CreateLoginProfile', 'create the console password');
       if (hasLogin !== false) pw('iam-006', 'iam:UpdateLoginProfile', 'reset the console password');
     }
-    // Principal access: other roles.
-    for (const r of rolesByAccount.get(p.account) ?? []) {
+    // Principal access: other roles. Without iam:UpdateAssumeRolePolicy only the roles P can
+    // assume lead anywhere (in the same order).
+    const otherRoles = cands(['iam:UpdateAssumeRolePolicy'])
+      ? (rolesByAccount.get(p.account) ?? [])
+      : (assumedBy.get(p.id) ?? [])
+          .filter((r) => r.account === p.account)
+          .sort((a, b) => (roleIndex.get(a.id) ?? 0) - (roleIndex.get(b.id) ?? 0));
+    for (const r of otherRoles) {
       if (r.id === p.id) continue;
       const rname = r.node.name ?? r.id;
       const serviceLinked =
@@ -1037,9 +1437,7 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
           if (!trust || !pass) continue;
           const svc = t.services[0]!.split('.')[0] === 'tasks' ? 'apprunner' : t.id.split('-')[0]!;
           const targets: (string | null)[] = t.existing
-            ? [...model.nodes.values()]
-                .filter((n) => n.kind === t.existing && n.account === p.account && !n.stub)
-                .map((n) => n.id)
+            ? (nodesByKindAccount.get(`${t.existing}|${p.account}`) ?? [])
             : [null];
           for (const via of targets) {
             const acts = ev.canAll(p, t.actions, via ?? '*');
@@ -1092,9 +1490,7 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
     }
     // Existing-passrole: hijack resources that run as a role.
     const hijackTechs = HIJACK_TECHNIQUES.filter((t) => cands(t.actions));
-    for (const [resId, roles] of model.runsAs) {
-      const res = model.nodes.get(resId);
-      if (!res || res.account !== p.account) continue;
+    for (const [resId, res, roles] of runsAsByAccount.get(p.account) ?? []) {
       if (hijackTechs.length === 0 && !res.props?.resourcePolicy) continue;
       for (const t of res.props?.resourcePolicy ? HIJACK_TECHNIQUES : hijackTechs) {
         if (!t.kinds.includes(res.kind)) continue;
@@ -1126,6 +1522,9 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
       }
     }
   }
+  stage('techniques');
+  timings.memoHits = ev.memoHits;
+  timings.memoMisses = ev.memoMisses;
   // The synthetic ADMIN node of an account exists when the snapshot carries it, or is
   // created for accounts some escalation edge points at; otherwise there is nothing to mark.
   const targeted = new Set(edges.filter((e) => adminIds.has(e.target)).map((e) => e.target));
@@ -1138,6 +1537,7 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
       .filter((m) => model.nodes.has(m.id) || neededIds.has(m.id)),
     adminAccounts: needed,
     stats,
+    timings,
   };
 }
 

@@ -53,7 +53,7 @@ export async function deriveAwsGraph(
   const tEval = Date.now();
   opts.log(
     `aws derive: ${out.edges.length} edges, ${out.tierZero.length} tier-zero nodes (read ${secs(tRead - t0)}, evaluate ${secs(tEval - tRead)})`,
-    { ...out.stats, readMs: tRead - t0, evaluateMs: tEval - tRead },
+    { ...out.stats, ...out.timings, readMs: tRead - t0, evaluateMs: tEval - tRead },
   );
   await ensureAdminNodes(
     graph,

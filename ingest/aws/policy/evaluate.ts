@@ -12,7 +12,7 @@ import {
   substituteVariables,
   type UndecidedCondition,
 } from './conditions.js';
-import { globMatch, resourceMatch } from './glob.js';
+import { globRegex, resourceMatch } from './glob.js';
 
 export interface Statement {
   Sid?: string;
@@ -146,9 +146,55 @@ export function compilePolicy(p: NamedPolicy): CompiledStatement[] {
 
 // ------------------------------------------------------------------ matching
 
+/** An Action/NotAction list compiled once: lower-case literals in a set, wildcards in one regex. */
+interface ActionMatcher {
+  any: boolean;
+  literals: Set<string>;
+  exact: Set<string>;
+  re: RegExp | null;
+}
+
+const matcherCache = new WeakMap<string[], ActionMatcher>();
+
+function compileActions(patterns: string[]): ActionMatcher {
+  const m: ActionMatcher = { any: false, literals: new Set(), exact: new Set(), re: null };
+  const wild: string[] = [];
+  for (const p of patterns) {
+    if (p === '*') m.any = true;
+    else if (p.includes('*') || p.includes('?')) wild.push(globRegex(p, true).source.slice(1, -1));
+    else {
+      m.exact.add(p);
+      m.literals.add(p.toLowerCase());
+    }
+  }
+  if (wild.length > 0) m.re = new RegExp(`^(?:${wild.join('|')})$`, 'is');
+  return m;
+}
+
+/** Whether an action matches one of the patterns (IAM wildcards, case-insensitive). */
+const matcherByText = new Map<string, ActionMatcher>();
+
 export function actionMatches(patterns: string[], action: string): boolean {
-  for (const p of patterns) if (globMatch(p, action, true)) return true;
-  return false;
+  if (patterns.length === 1) {
+    const p = patterns[0] as string;
+    if (p === '*' || p === action) return true;
+    if (!p.includes('*') && !p.includes('?'))
+      return p.length === action.length && p.toLowerCase() === action.toLowerCase();
+  }
+  let m = matcherCache.get(patterns);
+  if (!m) {
+    const text = patterns.join('\u0000');
+    m = matcherByText.get(text);
+    if (!m) {
+      m = compileActions(patterns);
+      if (matcherByText.size > 50_000) matcherByText.clear();
+      matcherByText.set(text, m);
+    }
+    matcherCache.set(patterns, m);
+  }
+  if (m.any || m.exact.has(action)) return true;
+  if (m.literals.size > 0 && m.literals.has(action.toLowerCase())) return true;
+  return m.re ? m.re.test(action) : false;
 }
 
 type Match = { kind: 'no' } | { kind: 'yes' } | { kind: 'maybe'; undecided: UndecidedCondition[] };

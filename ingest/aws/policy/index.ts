@@ -10,6 +10,7 @@ export {
 } from './conditions.js';
 export {
   actionMatches,
+  type CompiledStatement,
   compilePolicy,
   type Decision,
   type EvaluateOptions,
