@@ -16,7 +16,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type CDPSession, chromium } from 'playwright-core';
 import { EDGE_TYPES, EdgeSets, EdgeTypes, labelsFor, NODE_KINDS, NodeKinds } from '../cypher/schema/index.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+// dist/bench/explorer.js when built, bench/explorer.ts when a test imports the source.
+const ROOT = path.resolve(HERE, path.basename(path.dirname(HERE)) === 'dist' ? '../..' : '..');
 export const WEB_DIST = path.join(ROOT, 'web', 'dist');
 export const CHROMIUM_PATH = process.env.PERMGRAPH_CHROMIUM ?? '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
