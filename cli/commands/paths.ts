@@ -130,6 +130,11 @@ export function registerPaths(
                   limit: o.limit ?? 25,
                 });
               }
+              const limit = o.limit ?? (o.from === undefined ? 10_000 : 25);
+              if (r.paths.length >= limit)
+                process.stderr.write(
+                  `stopped at --limit ${limit} ${o.from === undefined ? 'principals' : 'paths'}; there may be more (raise --limit)\n`,
+                );
               if (json) printJson(pathsJson(r));
               else process.stdout.write(formatPaths(r));
             }),

@@ -57,5 +57,11 @@ describe('import -> analyze -> paths --to tier-zero (AWS)', () => {
     expect(table.code).toBe(0);
     expect(table.stdout).toContain('[iam-009]');
     for (const lookAlike of ['dave', 'erin', 'harry']) expect(table.stdout).not.toContain(`${lookAlike} ->`);
+    expect(table.stderr).not.toContain('stopped at --limit');
+    // A limit below the answer says so, and keeps the first principals by id.
+    const cut = runCli(['paths', '--to', 'tier-zero', '--limit', '2', '--format', 'json'], env);
+    expect(cut.code, cut.stderr).toBe(0);
+    expect(JSON.parse(cut.stdout)).toHaveLength(2);
+    expect(cut.stderr).toContain('stopped at --limit 2 principals');
   });
 });
