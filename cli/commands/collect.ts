@@ -3,11 +3,13 @@ import type { Command } from 'commander';
 import { dataRoot } from '../../cypher/db/config.js';
 import { AppError } from '../../cypher/errors.js';
 import { collectAws } from '../../ingest/aws/collect/index.js';
+import { checkCollection, defaultRegions } from '../../ingest/aws/collect/live.js';
 import { importFiles } from '../../ingest/pipeline.js';
 import { withGraph } from '../context.js';
 import { log, printJson, table } from '../ui.js';
 
-interface CollectAwsCliOptions {
+/** The collector's options, shared by `collect aws` and `scan --collect aws`. */
+export interface AwsCollectCliOptions {
   profile?: string;
   region?: string[];
   org?: boolean;
@@ -15,8 +17,45 @@ interface CollectAwsCliOptions {
   out?: string;
   endpointUrl?: string;
   concurrency: number;
+}
+
+interface CollectAwsCliOptions extends AwsCollectCliOptions {
   import: boolean;
   json?: boolean;
+}
+
+/** Adds the collector's options to a command; `note` prefixes each description (e.g. "with --collect: "). */
+export function addAwsCollectOptions(cmd: Command, note = '', outDefault = 'aws-<time>'): Command {
+  return cmd
+    .option('--profile <name>', `${note}AWS profile (default: the SDK credential chain)`)
+    .option(
+      '--region <region>',
+      `${note}region for the resource inventory (repeat or comma-separate; default AWS_REGION or us-east-1)`,
+      (v: string, prev: string[] = []) => [
+        ...prev,
+        ...v
+          .split(',')
+          .map((r) => r.trim())
+          .filter(Boolean),
+      ],
+    )
+    .option(
+      '--org',
+      `${note}collect the organization and every member account (run from the management account)`,
+    )
+    .option(
+      '--role-name <name>',
+      `${note}role assumed in each member account with --org`,
+      'OrganizationAccountAccessRole',
+    )
+    .option('--out <dir>', `${note}collection directory (default <data dir>/collections/${outDefault})`)
+    .option('--endpoint-url <url>', `${note}send every AWS API call to this endpoint (tests, emulators)`)
+    .option('--concurrency <n>', `${note}AWS API calls in flight at once`, (v) => Number(v), 8);
+}
+
+export function checkConcurrency(n: number): void {
+  if (!Number.isInteger(n) || n < 1 || n > 64)
+    throw new AppError('USAGE', '--concurrency must be an integer between 1 and 64');
 }
 
 const stamp = (d: Date) =>
@@ -30,41 +69,20 @@ export function registerCollect(
   run: (fn: () => Promise<number | void>, json?: boolean) => Promise<void>,
 ): void {
   const collect = program.command('collect').description('Read a cloud estate live with the official SDKs');
-  collect
+  const aws = collect
     .command('aws')
     .description(
       'Collect AWS IAM, organization, usage and resources into a directory (docs/aws-collection-layout.md), then import it',
-    )
-    .option('--profile <name>', 'AWS profile (default: the SDK credential chain)')
-    .option(
-      '--region <region>',
-      'region for the resource inventory (repeat or comma-separate; default AWS_REGION or us-east-1)',
-      (v: string, prev: string[] = []) => [
-        ...prev,
-        ...v
-          .split(',')
-          .map((r) => r.trim())
-          .filter(Boolean),
-      ],
-    )
-    .option('--org', 'collect the organization and every member account (run from the management account)')
-    .option(
-      '--role-name <name>',
-      'role assumed in each member account with --org',
-      'OrganizationAccountAccessRole',
-    )
-    .option('--out <dir>', 'collection directory (default <data dir>/collections/aws-<time>)')
-    .option('--endpoint-url <url>', 'send every AWS API call to this endpoint (tests, emulators)')
-    .option('--concurrency <n>', 'AWS API calls in flight at once', (v) => Number(v), 8)
+    );
+  addAwsCollectOptions(aws)
     .option('--no-import', 'only write the collection directory')
     .option('--json', 'machine-readable output')
     .action((o: CollectAwsCliOptions) =>
       run(async () => {
-        if (!Number.isInteger(o.concurrency) || o.concurrency < 1 || o.concurrency > 64)
-          throw new AppError('USAGE', '--concurrency must be an integer between 1 and 64');
+        checkConcurrency(o.concurrency);
         const now = new Date();
         const out = o.out ?? path.join(dataRoot(), 'collections', `aws-${stamp(now)}`);
-        const regions = o.region ?? [process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1'];
+        const regions = o.region ?? defaultRegions();
         const result = await collectAws({
           out,
           regions,
@@ -76,25 +94,7 @@ export function registerCollect(
           log: (m, f) => log.info(m, f),
           now,
         });
-        for (const a of result.accounts.filter((x) => !x.complete))
-          log.warn(
-            `aws:${a.id}: ${a.gaps} gap(s); the account is imported as partial (see ${path.join(result.out, 'gaps.json')})`,
-          );
-        if (
-          result.accounts.every(
-            (a) =>
-              a.gaps > 0 &&
-              result.gaps.some(
-                (g) => g.scope === `aws:${a.id}` && g.api === 'iam:GetAccountAuthorizationDetails',
-              ),
-          )
-        ) {
-          const denied = result.gaps.some((g) => g.reason === 'AccessDenied');
-          throw new AppError(
-            denied ? 'COLLECT_ACCESS_DENIED' : 'COLLECT_FAILED',
-            `No account could be read (iam:GetAccountAuthorizationDetails failed everywhere); see ${path.join(result.out, 'gaps.json')}`,
-          );
-        }
+        checkCollection(result, (m) => log.warn(m));
         const imported = o.import
           ? await withGraph({}, (graph) =>
               importFiles(graph, [result.out], { log: (m, f) => log.info(m, f), now }),

@@ -9,6 +9,7 @@ import { loadRegistry, SEVERITIES, SEVERITY_RANK, type Severity } from '../../cy
 import { collectingProviders } from '../../ingest/pipeline.js';
 import { ExitCode, usageError, withGraph } from '../context.js';
 import { log, printJson, table } from '../ui.js';
+import { type AwsCollectCliOptions, addAwsCollectOptions, checkConcurrency } from './collect.js';
 
 const FORMATS = ['text', 'json', 'sarif', 'markdown'] as const;
 const WEBHOOK_MAX = 1000;
@@ -50,16 +51,7 @@ function textSummary(s: ScanSummary): string {
 }
 
 /** --collect and its options as runScan takes them; the collector options alone are a usage error. */
-function collectOptions(o: {
-  collect?: string;
-  profile?: string;
-  region?: string[];
-  org?: boolean;
-  roleName: string;
-  out?: string;
-  endpointUrl?: string;
-  concurrency: number;
-}): ScanCollect | undefined {
+function collectOptions(o: AwsCollectCliOptions & { collect?: string }): ScanCollect | undefined {
   if (!o.collect) {
     const stray = (
       [
@@ -79,8 +71,7 @@ function collectOptions(o: {
     throw usageError(
       `--collect ${o.collect}: live collection is available for ${known.join(', ') || 'no provider'}`,
     );
-  if (!Number.isInteger(o.concurrency) || o.concurrency < 1 || o.concurrency > 64)
-    throw usageError('--concurrency must be an integer between 1 and 64');
+  checkConcurrency(o.concurrency);
   return {
     provider: o.collect,
     ...(o.profile ? { profile: o.profile } : {}),
@@ -97,41 +88,15 @@ export function registerScan(
   program: Command,
   run: (fn: () => Promise<number | void>, json?: boolean) => Promise<void>,
 ): void {
-  program
+  const scan = program
     .command('scan')
     .description(
       'Import -> derive -> analyze -> diff against the previous scan; prints new high-risk findings (what scheduled jobs run)',
     )
     .argument('[inputs...]', 'snapshot files or provider exports (none: re-analyze the graph as it is)')
     .option('--import <files...>', 'input files (same as the positional inputs)')
-    .option('--collect <provider>', 'collect live first (aws), then import the collection with the inputs')
-    .option('--profile <name>', 'with --collect: AWS profile (default: the SDK credential chain)')
-    .option(
-      '--region <region>',
-      'with --collect: region for the resource inventory (repeat or comma-separate)',
-      (v: string, prev: string[] = []) => [
-        ...prev,
-        ...v
-          .split(',')
-          .map((r) => r.trim())
-          .filter(Boolean),
-      ],
-    )
-    .option(
-      '--org',
-      'with --collect: the organization and every member account (from the management account)',
-    )
-    .option(
-      '--role-name <name>',
-      'with --collect --org: role assumed in each member account',
-      'OrganizationAccountAccessRole',
-    )
-    .option(
-      '--out <dir>',
-      'with --collect: collection directory (default <data dir>/collections/<provider>-<time>)',
-    )
-    .option('--endpoint-url <url>', 'with --collect: send every API call to this endpoint (tests, emulators)')
-    .option('--concurrency <n>', 'with --collect: API calls in flight at once', (v) => Number(v), 8)
+    .option('--collect <provider>', 'collect live first (aws), then import the collection with the inputs');
+  addAwsCollectOptions(scan, 'with --collect: ', '<provider>-<time>')
     .option(
       '--fail-on <severity>',
       `exit ${ExitCode.failOn} when a new finding is at or above this severity (${SEVERITIES.join(', ')})`,
@@ -148,16 +113,9 @@ export function registerScan(
     .action(
       (
         inputs: string[],
-        o: {
+        o: AwsCollectCliOptions & {
           import?: string[];
           collect?: string;
-          profile?: string;
-          region?: string[];
-          org?: boolean;
-          roleName: string;
-          out?: string;
-          endpointUrl?: string;
-          concurrency: number;
           failOn?: string;
           webhook?: string;
           lookbackDays: number;

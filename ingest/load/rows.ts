@@ -142,6 +142,11 @@ export function edgeValues(
  * scopes yet and no repeats in the snapshot (a first load): no per-row existence check.
  */
 export function createEdgesCypher(type: EdgeType): string {
+  return createCypher(type, 'r.scope = $scopes[i], r.lastSeenScan = $scanIds[toInteger($sx[i])]');
+}
+
+/** Columnar CREATE of `type` relationships; `set` adds the bookkeeping of the caller. */
+function createCypher(type: EdgeType, set: string): string {
   const props = loadableProps(EdgeTypes[type].props)
     .map(([k]) => `r.${ident(k)} = $${col(k)}[i]`)
     .join(', ');
@@ -149,7 +154,7 @@ export function createEdgesCypher(type: EdgeType): string {
 MATCH (a:Entity {id: $src[i]}) USING INDEX a:Entity(id)
 MATCH (b:Entity {id: $dst[i]}) USING INDEX b:Entity(id)
 CREATE (a)-[r:${type} {key: $keys[i]}]->(b)
-SET r.firstSeen = $now, r.scope = $scopes[i], r.lastSeen = $now, r.lastSeenScan = $scanIds[toInteger($sx[i])]${props ? `, ${props}` : ''}
+SET r.firstSeen = $now, r.lastSeen = $now, ${set}${props ? `, ${props}` : ''}
 RETURN count(*) AS written`;
 }
 
@@ -158,15 +163,7 @@ RETURN count(*) AS written`;
  * reset): no per-row existence check. The caller guarantees unique (source, target, key).
  */
 export function createDerivedEdgesCypher(type: EdgeType): string {
-  const props = loadableProps(EdgeTypes[type].props)
-    .map(([k]) => `r.${ident(k)} = $${col(k)}[i]`)
-    .join(', ');
-  return `UNWIND range(0, size($src) - 1) AS i
-MATCH (a:Entity {id: $src[i]}) USING INDEX a:Entity(id)
-MATCH (b:Entity {id: $dst[i]}) USING INDEX b:Entity(id)
-CREATE (a)-[r:${type} {key: $keys[i]}]->(b)
-SET r.firstSeen = $now, r.scope = a.scope, r.derived = true, r.deriveRun = $run, r.lastSeen = $now${props ? `, ${props}` : ''}
-RETURN count(*) AS written`;
+  return createCypher(type, 'r.scope = a.scope, r.derived = true, r.deriveRun = $run');
 }
 
 /** Declared (non-system) properties of a relationship type, in declaration order. */
