@@ -14,7 +14,7 @@
  * type), so the same graph always gives the same paths and the same finding targets.
  */
 import { type Node, Path, PathSegment, type Relationship } from 'neo4j-driver';
-import type { Graph } from './db/graph.js';
+import type { Graph, Row } from './db/graph.js';
 import { AppError } from './errors.js';
 
 export interface Step {
@@ -57,6 +57,43 @@ const keyExpr = (other: string) =>
   `(CASE WHEN coalesce(r.conditional, false) THEN '1' ELSE '0' END) + '|' + coalesce(${other}.id, '') + '|' + type(r) + '|' + elementId(r)`;
 
 /**
+ * One BFS level: runs `cypher` (columns eid, key, ...) over the frontier in batches and keeps,
+ * per new node, the row with the smallest key; the key's last two parts name the frontier node
+ * and the relationship taken.
+ */
+async function expandLevel(
+  graph: Graph,
+  cypher: string,
+  frontier: string[],
+  depth: number,
+  known: (eid: string) => boolean,
+  timeoutMs: number | undefined,
+): Promise<Map<string, { key: string; step: Step; row: Row }>> {
+  const best = new Map<string, { key: string; step: Step; row: Row }>();
+  for (let i = 0; i < frontier.length; i += BATCH) {
+    const rows = await graph.read(
+      cypher,
+      { ids: frontier.slice(i, i + BATCH) },
+      { ...(timeoutMs ? { timeoutMs } : {}) },
+    );
+    for (const r of rows) {
+      const eid = String(r.eid);
+      if (known(eid)) continue;
+      const key = String(r.key);
+      const prev = best.get(eid);
+      if (prev && prev.key <= key) continue;
+      const parts = key.split('|');
+      best.set(eid, {
+        key,
+        step: { via: parts[parts.length - 1]!, rel: parts[parts.length - 2]!, depth },
+        row: r,
+      });
+    }
+  }
+  return best;
+}
+
+/**
  * Reverse multi-source BFS from every tier-zero node over the given edge types, at most maxHops.
  * Principals listed are those the tier-zero reports name: not cloud service principals.
  */
@@ -76,36 +113,25 @@ export async function reverseTierZeroTree(graph: Graph, opts: BfsOptions): Promi
   let frontier = [...tree.tierZero];
   for (let depth = 1; depth <= opts.maxHops && frontier.length > 0 && types; depth++) {
     check();
-    const found = new Map<string, { key: string; step: Step; id: string; principal: boolean }>();
-    for (let i = 0; i < frontier.length; i += BATCH) {
-      // For each predecessor a of this batch: the smallest candidate edge into the frontier.
-      const rows = await graph.read(
-        `UNWIND $ids AS eid
-         MATCH (b) WHERE elementId(b) = eid
-         MATCH (a:Entity)-[r:${types}]->(b)
-         WHERE coalesce(a.tierZero, false) = false
-         WITH a, min(${keyExpr('b')} + '|' + eid) AS key
-         RETURN elementId(a) AS eid, a.id AS id, key,
-                (a:Principal AND NOT a:AWSServicePrincipal) AS principal`,
-        { ids: frontier.slice(i, i + BATCH) },
-        { ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) },
-      );
-      for (const r of rows) {
-        const eid = String(r.eid);
-        if (tree.next.has(eid) || tree.tierZero.has(eid)) continue;
-        const key = String(r.key);
-        const prev = found.get(eid);
-        if (prev && prev.key <= key) continue;
-        const parts = key.split('|');
-        const via = parts[parts.length - 1]!;
-        const rel = parts[parts.length - 2]!;
-        found.set(eid, { key, step: { via, rel, depth }, id: String(r.id), principal: Boolean(r.principal) });
-      }
-    }
+    // For each predecessor a of the frontier: the smallest candidate edge into it.
+    const found = await expandLevel(
+      graph,
+      `UNWIND $ids AS eid
+       MATCH (b) WHERE elementId(b) = eid
+       MATCH (a:Entity)-[r:${types}]->(b)
+       WHERE coalesce(a.tierZero, false) = false
+       WITH a, min(${keyExpr('b')} + '|' + eid) AS key
+       RETURN elementId(a) AS eid, a.id AS id, key,
+              (a:Principal AND NOT a:AWSServicePrincipal) AS principal`,
+      frontier,
+      depth,
+      (eid) => tree.next.has(eid) || tree.tierZero.has(eid),
+      opts.timeoutMs,
+    );
     frontier = [];
     for (const [eid, f] of found) {
       tree.next.set(eid, f.step);
-      tree.info.set(eid, { id: f.id, principal: f.principal });
+      tree.info.set(eid, { id: String(f.row.id), principal: Boolean(f.row.principal) });
       frontier.push(eid);
     }
   }
@@ -145,38 +171,24 @@ export async function forwardToTierZero(
   let frontier = [fromEid];
   for (let depth = 1; depth <= opts.maxHops && frontier.length > 0 && targets.length < opts.limit; depth++) {
     check();
-    const found = new Map<string, { key: string; step: Step; id: string; tierZero: boolean }>();
-    for (let i = 0; i < frontier.length; i += BATCH) {
-      const rows = await graph.read(
-        `UNWIND $ids AS eid
-         MATCH (a) WHERE elementId(a) = eid
-         MATCH (a)-[r:${types}]->(b:Entity)
-         WITH b, min(${keyExpr('a')} + '|' + eid) AS key
-         RETURN elementId(b) AS eid, b.id AS id, coalesce(b.tierZero, false) AS tierZero, key`,
-        { ids: frontier.slice(i, i + BATCH) },
-        { ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) },
-      );
-      for (const r of rows) {
-        const eid = String(r.eid);
-        if (seen.has(eid)) continue;
-        const key = String(r.key);
-        const prev = found.get(eid);
-        if (prev && prev.key <= key) continue;
-        const parts = key.split('|');
-        found.set(eid, {
-          key,
-          step: { via: parts[parts.length - 1]!, rel: parts[parts.length - 2]!, depth },
-          id: String(r.id),
-          tierZero: r.tierZero === true,
-        });
-      }
-    }
+    const found = await expandLevel(
+      graph,
+      `UNWIND $ids AS eid
+       MATCH (a) WHERE elementId(a) = eid
+       MATCH (a)-[r:${types}]->(b:Entity)
+       WITH b, min(${keyExpr('a')} + '|' + eid) AS key
+       RETURN elementId(b) AS eid, b.id AS id, coalesce(b.tierZero, false) AS tierZero, key`,
+      frontier,
+      depth,
+      (eid) => seen.has(eid),
+      opts.timeoutMs,
+    );
     frontier = [];
     const level: Array<{ eid: string; id: string; depth: number }> = [];
     for (const [eid, f] of found) {
       seen.add(eid);
       parent.set(eid, f.step);
-      if (f.tierZero) level.push({ eid, id: f.id, depth });
+      if (f.row.tierZero === true) level.push({ eid, id: String(f.row.id), depth });
       else frontier.push(eid);
     }
     level.sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
