@@ -3,13 +3,17 @@
  * least 20,000 principals (the generator's M estate, imported and derived, when the graph has
  * fewer). Three runs: node lookup (GET /nodes/{id}), neighbourhood (GET /nodes/{id}/neighbours)
  * and paths (GET /paths to tier zero, 8 hops); each reports p50/p95/p99, requests per second
- * and non-2xx counts. Timings are reported, never asserted.
+ * and non-2xx counts. Each scenario also sends `--sequential` requests (default 200) one at a
+ * time: single-request latency, which other load on a shared machine disturbs far less than the
+ * 16-connection figures. The load average is recorded before and after. Timings are reported,
+ * never asserted.
  *
- *   npm run bench:api [-- --duration 20 --connections 16 --seed 1]
+ *   npm run bench:api [-- --duration 20 --connections 16 --seed 1 --sequential 200 --only lookup,paths]
  *
  * `runApiLoad({ graph, log })` is what `npm run bench` calls.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -34,13 +38,19 @@ export interface LatencySummary {
   errors: number;
 }
 
+export type Scenario = 'lookup' | 'neighbourhood' | 'paths';
+
 export interface ApiLoadResult {
   principals: number;
   connections: number;
   durationSec: number;
-  lookup: LatencySummary;
-  neighbourhood: LatencySummary;
-  paths: LatencySummary;
+  lookup: LatencySummary | null;
+  neighbourhood: LatencySummary | null;
+  paths: LatencySummary | null;
+  /** The same scenarios, one request at a time (`sequential` requests each). */
+  sequential: Partial<Record<Scenario, LatencySummary>>;
+  /** 1-minute load average when the runs started and when they ended. */
+  loadAverage: { start: number; end: number };
   estate: { generated: boolean; importMs: number | null };
 }
 
@@ -54,6 +64,10 @@ export interface ApiLoadOptions {
   minPrincipals?: number;
   /** Where the generated estate is kept between runs. */
   workDir?: string;
+  /** Sequential requests per scenario (0: none). */
+  sequential?: number;
+  /** Scenarios to run (default all three). */
+  only?: Scenario[];
 }
 
 const PRINCIPALS_CYPHER = `MATCH (n:Principal) WHERE NOT n:External AND coalesce(n.stub, false) = false RETURN count(n) AS c`;
@@ -70,6 +84,7 @@ function runWorker(job: {
   paths: string[];
   connections: number;
   durationSec: number;
+  sequential?: number;
 }): Promise<LatencySummary> {
   const here = new URL('./api-load-worker.js', import.meta.url);
   return new Promise((resolve, reject) => {
@@ -131,6 +146,13 @@ async function ensureEstate(
   return { principals: now, generated: true, importMs };
 }
 
+/** Spreads a sample over the whole list (a fixed stride, no randomness). */
+function pick<T>(list: T[], n: number): T[] {
+  if (list.length <= n) return list;
+  const step = list.length / n;
+  return Array.from({ length: n }, (_, i) => list[Math.floor(i * step)]!);
+}
+
 /** Request paths for each scenario, from ids sampled in the graph (deterministic order). */
 async function samplePaths(graph: Graph) {
   const ids = (
@@ -145,12 +167,6 @@ async function samplePaths(graph: Graph) {
        RETURN DISTINCT n.id AS id ORDER BY id LIMIT 2000`,
     )
   ).map((r) => String(r.id));
-  // Spread the sample over the whole id range (a fixed stride, no randomness).
-  const pick = (list: string[], n: number) => {
-    if (list.length <= n) return list;
-    const step = list.length / n;
-    return Array.from({ length: n }, (_, i) => list[Math.floor(i * step)]!);
-  };
   const sample = pick(ids, 1000);
   const enc = encodeURIComponent;
   // Paths: half from principals with escalation edges, half from any principal (often no path).
@@ -166,6 +182,8 @@ export async function runApiLoad(opts: ApiLoadOptions = {}): Promise<ApiLoadResu
   const log = opts.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   const connections = opts.connections ?? 16;
   const durationSec = opts.durationSec ?? Number(process.env.PERMGRAPH_BENCH_API_DURATION ?? 20);
+  const sequential = opts.sequential ?? Number(process.env.PERMGRAPH_BENCH_API_SEQUENTIAL ?? 200);
+  const only = new Set<Scenario>(opts.only ?? ['lookup', 'neighbourhood', 'paths']);
   const ownGraph = !opts.graph;
   const graph = opts.graph ?? (await connectGraph({ log }));
   try {
@@ -181,8 +199,11 @@ export async function runApiLoad(opts: ApiLoadOptions = {}): Promise<ApiLoadResu
     const paths = await samplePaths(graph);
     const token = await createToken(graph, 'reader', 'api-load benchmark');
     const server = await startServer({ graph, port: 0, config: { rateLimit: 0, logLevel: 'warn' } });
+    const seq: Partial<Record<Scenario, LatencySummary>> = {};
+    const loadStart = loadavg()[0]!;
     try {
-      const run = async (name: keyof typeof paths) => {
+      const run = async (name: Scenario) => {
+        if (!only.has(name)) return null;
         // Warm-up: the first requests compile query plans.
         await runWorker({
           url: server.url,
@@ -201,6 +222,20 @@ export async function runApiLoad(opts: ApiLoadOptions = {}): Promise<ApiLoadResu
         log(
           `api-load ${name.padEnd(13)} ${String(r.reqPerSec).padStart(7)} req/s  p50 ${r.p50} ms  p95 ${r.p95} ms  p99 ${r.p99} ms  non-2xx ${r.non2xx}  5xx ${r.status5xx}`,
         );
+        if (sequential > 0) {
+          const s = await runWorker({
+            url: server.url,
+            token: token.token,
+            paths: pick(paths[name], sequential),
+            connections: 1,
+            durationSec: 0,
+            sequential,
+          });
+          seq[name] = s;
+          log(
+            `api-load ${name.padEnd(13)} sequential ${s.requests} requests  p50 ${s.p50} ms  p95 ${s.p95} ms  p99 ${s.p99} ms  non-2xx ${s.non2xx}`,
+          );
+        }
         return r;
       };
       const lookup = await run('lookup');
@@ -213,6 +248,8 @@ export async function runApiLoad(opts: ApiLoadOptions = {}): Promise<ApiLoadResu
         lookup,
         neighbourhood,
         paths: pathsResult,
+        sequential: seq,
+        loadAverage: { start: Math.round(loadStart * 100) / 100, end: Math.round(loadavg()[0]! * 100) / 100 },
         estate: { generated: estate.generated, importMs: estate.importMs },
       };
     } finally {
@@ -222,6 +259,14 @@ export async function runApiLoad(opts: ApiLoadOptions = {}): Promise<ApiLoadResu
   } finally {
     if (ownGraph) await graph.close();
   }
+}
+
+function parseScenarios(list: string): Scenario[] {
+  const all: Scenario[] = ['lookup', 'neighbourhood', 'paths'];
+  const out = list.split(',').map((s) => s.trim());
+  for (const s of out)
+    if (!all.includes(s as Scenario)) throw new Error(`--only: "${s}" is not one of ${all.join(', ')}`);
+  return out as Scenario[];
 }
 
 function arg(name: string): string | undefined {
@@ -234,6 +279,8 @@ async function main(): Promise<void> {
     ...(arg('duration') ? { durationSec: Number(arg('duration')) } : {}),
     ...(arg('connections') ? { connections: Number(arg('connections')) } : {}),
     ...(arg('seed') ? { seed: Number(arg('seed')) } : {}),
+    ...(arg('sequential') ? { sequential: Number(arg('sequential')) } : {}),
+    ...(arg('only') ? { only: parseScenarios(arg('only')!) } : {}),
   });
   const dir = path.resolve('bench', 'results');
   mkdirSync(dir, { recursive: true });
