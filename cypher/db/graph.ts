@@ -3,7 +3,9 @@
  * (Integer, temporal, Node, Relationship, Path) converted to plain JSON here and nowhere else.
  */
 import neo4j, {
+  type DateTime,
   type Driver,
+  type Integer,
   isDate,
   isDateTime,
   isDuration,
@@ -46,6 +48,10 @@ export interface GraphPathJson {
 /** Plain JSON from any driver value. */
 export function toPlain(value: unknown): unknown {
   if (value === null || value === undefined) return null;
+  // Strings, numbers and booleans are already plain (the is* checks below look for marker
+  // properties, which a primitive never has): skipping them matters for long string lists.
+  const t = typeof value;
+  if (t === 'string' || t === 'number' || t === 'boolean') return value;
   if (isInt(value)) return neo4j.integer.inSafeRange(value) ? value.toNumber() : value.toString();
   if (typeof value === 'bigint') return Number(value);
   if (isDateTime(value) || isDate(value) || isLocalDateTime(value) || isTime(value) || isLocalTime(value)) {
@@ -85,12 +91,40 @@ export function toPlain(value: unknown): unknown {
 function temporalToIso(value: { toString(): string }): string {
   if (isDateTime(value) && value.timeZoneOffsetSeconds !== undefined) {
     try {
-      return value.toStandardDate().toISOString();
+      return zonedDateTimeToIso(value);
     } catch {
       return value.toString();
     }
   }
   return value.toString();
+}
+
+const num = (v: number | Integer): number => (typeof v === 'number' ? v : Number(v));
+
+/** Days from 1970-01-01 to a proleptic Gregorian date (exact in doubles for any driver year). */
+function epochDay(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+/**
+ * The instant of a DateTime with an offset as `Date#toISOString()` (millisecond precision,
+ * UTC): what `value.toStandardDate().toISOString()` returns, computed with plain numbers instead
+ * of the driver's Integer arithmetic (the bulk of the API's CPU on datetime-heavy rows). Throws
+ * a RangeError outside the Date range, as the driver's way does.
+ */
+export function zonedDateTimeToIso(value: DateTime<number | Integer>): string {
+  const seconds =
+    epochDay(num(value.year), num(value.month), num(value.day)) * 86_400 +
+    num(value.hour) * 3600 +
+    num(value.minute) * 60 +
+    num(value.second) -
+    num(value.timeZoneOffsetSeconds ?? 0);
+  return new Date(seconds * 1000 + Math.floor(num(value.nanosecond) / 1_000_000)).toISOString();
 }
 
 function plainRecord(obj: Row): Row {
@@ -115,6 +149,9 @@ export function isTransient(err: unknown): boolean {
   if (e?.retriable) return true;
   return TRANSIENT.test(`${e?.code ?? ''} ${e?.message ?? ''}`);
 }
+
+/** Retries of `Graph.query` after a transient failure (100, 200, 400 ms apart). */
+export const QUERY_RETRIES = 3;
 
 export interface QueryOptions {
   timeoutMs?: number;
@@ -147,6 +184,26 @@ export class Graph {
       return await session.executeRead((tx) => tx.run(cypher, params).then(rowsOf), txConfig(opts));
     } finally {
       await session.close();
+    }
+  }
+
+  /**
+   * One small read as an auto-commit statement in READ mode: a single round trip (RUN+PULL)
+   * instead of BEGIN, RUN+PULL and COMMIT, for the API's per-request lookups. The whole result
+   * is buffered before it is returned, so a transient failure (connection lost, leader switch)
+   * is retried from scratch, at most `QUERY_RETRIES` times, like `read` would.
+   */
+  async query(cypher: string, params: Params = {}, opts: QueryOptions = {}): Promise<Row[]> {
+    for (let attempt = 0; ; attempt++) {
+      const session = this.session('READ');
+      try {
+        return rowsOf(await session.run(cypher, params, txConfig(opts)));
+      } catch (err) {
+        if (attempt >= QUERY_RETRIES || !isTransient(err)) throw err;
+      } finally {
+        await session.close();
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
     }
   }
 
