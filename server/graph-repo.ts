@@ -30,7 +30,35 @@ export type ElementEdgeData = ElementEdge['data'];
 export type Elements = GraphElements;
 
 const E = Ontology.Entity;
-const NODE_FIELDS = `{.id, .name, .kind, .provider, .account, .tierZero, .pci, .pciLevel, .stub, .tierZeroReason, .mfaEnabled, .usageKnown}`;
+const NODE_KEYS = [
+  'id',
+  'name',
+  'kind',
+  'provider',
+  'account',
+  'tierZero',
+  'pci',
+  'pciLevel',
+  'stub',
+  'tierZeroReason',
+  'mfaEnabled',
+  'usageKnown',
+] as const;
+const NODE_FIELDS = `{${NODE_KEYS.map((k) => `.${k}`).join(', ')}}`;
+/**
+ * The properties `edgeElement` reads, as a list (no key strings to send and decode per row);
+ * `lastUsed` only matters as null or not, so it travels as null or true instead of a datetime.
+ */
+const REL_KEYS = ['key', 'technique', 'reason', 'conditional', 'derived', 'usageKnown', 'lastUsed'] as const;
+const REL_LIST = (r: string) =>
+  `[${REL_KEYS.map((k) => (k === 'lastUsed' ? `CASE WHEN ${r}.lastUsed IS NULL THEN null ELSE true END` : `${r}.${k}`)).join(', ')}]`;
+const NODE_LIST = (n: string) => `[${NODE_KEYS.map((k) => `${n}.${k}`).join(', ')}]`;
+
+function zip(keys: readonly string[], values: unknown[]): Row {
+  const row: Row = {};
+  for (let i = 0; i < keys.length; i++) row[keys[i]!] = values[i];
+  return row;
+}
 const EXTRA_NODE_FIELDS = ['pciLevel', 'stub', 'tierZeroReason', 'mfaEnabled', 'usageKnown'] as const;
 
 export function nodeElement(p: Row): { data: ElementNodeData } {
@@ -121,12 +149,12 @@ export async function searchNodes(
   };
   const opts = { timeoutMs: o.timeoutMs };
   const [items, total] = await Promise.all([
-    graph.read(
+    graph.query(
       `${source} WITH n ORDER BY n.name, n.id SKIP $skip LIMIT $limit RETURN n${NODE_FIELDS} AS n`,
       params,
       opts,
     ),
-    graph.read(`${source} RETURN count(n) AS total`, params, opts),
+    graph.query(`${source} RETURN count(n) AS total`, params, opts),
   ]);
   return { items: items.map((r) => summary(r.n as Row)), total: Number(total[0]?.total ?? 0) };
 }
@@ -163,7 +191,7 @@ const TOP_FIELDS = new Set([
   'pciLevel',
 ]);
 
-function parseJsonProps(kind: string, props: Row): Row {
+export function parseJsonProps(kind: string, props: Row): Row {
   const defs = isNodeKind(kind) ? nodeProps(kind) : {};
   const out: Row = {};
   for (const [k, v] of Object.entries(props)) {
@@ -197,39 +225,70 @@ function jsonObject(v: unknown): Record<string, unknown> {
   return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 }
 
-/** Granted vs used from the CAN_ACCESS edges of a principal, per service. */
-export function summarizeAccess(edges: Row[], node: Row): AccessSummary {
+/** One service's CAN_ACCESS edges of a node, aggregated (`ACCESS_BY_SERVICE`). */
+export interface ServiceAccessCounts {
+  service: string;
+  /** Largest `actionCount` / `highRiskCount` over the edges (0 when none is set). */
+  maxActionCount: number;
+  maxHighRiskCount: number;
+  /** Distinct actions (lower-cased) over the edges' `actions`, `highRiskActions`, `usedActions`. */
+  actions: number;
+  highRisk: number;
+  used: number;
+  /** High-risk actions that are also used. */
+  highRiskUsed: number;
+}
+
+const unwindActions = (prop: string) =>
+  `UNWIND rs AS r UNWIND CASE WHEN r.${prop} IS :: LIST<ANY> THEN r.${prop} ELSE [] END AS s
+   WITH s WHERE s IS :: STRING WITH toLower(s) AS a`;
+/**
+ * The CAN_ACCESS edges of the node `n` grouped by service, each group reduced to distinct
+ * lower-cased action counts in Neo4j: an administrator holds ~18,000 action strings over ~450
+ * services, and only the counts reach the response. Lists that are not string lists count as
+ * empty (as `strings()` treats them). Yields `access`: one [service, maxActionCount,
+ * maxHighRiskCount, actions, highRisk, used, highRiskUsed] list per service.
+ */
+const ACCESS_BY_SERVICE = `CALL (n) {
+    MATCH (n)-[r:CAN_ACCESS]->()
+    WITH coalesce(toString(r.service), '*') AS service, r
+    WITH service, collect(r) AS rs, max(r.actionCount) AS maxCount, max(r.highRiskCount) AS maxHigh
+    CALL (rs) { ${unwindActions('actions')} RETURN count(DISTINCT a) AS actions }
+    CALL (rs) { ${unwindActions('highRiskActions')} RETURN collect(DISTINCT a) AS high }
+    CALL (rs) { ${unwindActions('usedActions')} RETURN collect(DISTINCT a) AS used }
+    RETURN collect([service, maxCount, maxHigh, actions, size(high), size(used),
+                    size([x IN high WHERE x IN used])]) AS access
+  }`;
+
+export function serviceAccessCounts(row: unknown[]): ServiceAccessCounts {
+  const n = (v: unknown) => (typeof v === 'number' ? v : 0);
+  return {
+    service: String(row[0]),
+    maxActionCount: Math.max(0, n(row[1])),
+    maxHighRiskCount: Math.max(0, n(row[2])),
+    actions: n(row[3]),
+    highRisk: n(row[4]),
+    used: n(row[5]),
+    highRiskUsed: n(row[6]),
+  };
+}
+
+/** Granted vs used of a principal, from its per-service CAN_ACCESS counts. */
+export function summarizeAccess(perService: ServiceAccessCounts[], node: Row): AccessSummary {
   const usageKnown = node.usageKnown === true;
   const serviceUsage = jsonObject(node.serviceUsage);
-  const per = new Map<
-    string,
-    { actions: Set<string>; count: number; high: Set<string>; highCount: number; used: Set<string> }
-  >();
-  for (const e of edges) {
-    const service = String(e.service ?? '*');
-    let s = per.get(service);
-    if (!s) {
-      s = { actions: new Set(), count: 0, high: new Set(), highCount: 0, used: new Set() };
-      per.set(service, s);
-    }
-    for (const a of strings(e.actions)) s.actions.add(a.toLowerCase());
-    for (const a of strings(e.highRiskActions)) s.high.add(a.toLowerCase());
-    for (const a of strings(e.usedActions)) s.used.add(a.toLowerCase());
-    s.count = Math.max(s.count, Number(e.actionCount ?? 0));
-    s.highCount = Math.max(s.highCount, Number(e.highRiskCount ?? 0));
-  }
   const services: ServiceAccess[] = [];
   let granted = 0;
   let used = 0;
   let highRiskGranted = 0;
   let highRiskUnused = 0;
-  for (const [service, s] of per) {
-    const actionCount = Math.max(s.count, s.actions.size);
-    const highRiskCount = Math.max(s.highCount, s.high.size);
-    const usedCount = Math.min(s.used.size, actionCount);
-    const lu = serviceUsage[service];
+  for (const s of perService) {
+    const actionCount = Math.max(s.maxActionCount, s.actions);
+    const highRiskCount = Math.max(s.maxHighRiskCount, s.highRisk);
+    const usedCount = Math.min(s.used, actionCount);
+    const lu = serviceUsage[s.service];
     services.push({
-      service,
+      service: s.service,
       actionCount,
       highRiskCount,
       usedCount,
@@ -238,8 +297,7 @@ export function summarizeAccess(edges: Row[], node: Row): AccessSummary {
     granted += actionCount;
     used += usedCount;
     highRiskGranted += highRiskCount;
-    const highUsed = [...s.high].filter((a) => s.used.has(a)).length;
-    highRiskUnused += highRiskCount - highUsed;
+    highRiskUnused += highRiskCount - s.highRiskUsed;
   }
   services.sort(
     (a, b) =>
@@ -258,6 +316,41 @@ export function summarizeAccess(edges: Row[], node: Row): AccessSummary {
     services,
   };
 }
+
+/** The finding properties `findingFromProps` reads: what a query needs to project, no more. */
+export const FINDING_FIELDS = [
+  'fingerprint',
+  'queryId',
+  'title',
+  'severity',
+  'subjectId',
+  'subjectName',
+  'provider',
+  'account',
+  'status',
+  'firstSeen',
+  'lastSeen',
+  'evidence',
+  'path',
+] as const;
+/**
+ * Cypher for a datetime property sent as `{epochMillis}` (a map, which no stored property can be,
+ * so it reads back unambiguously) instead of a driver DateTime, whose decoding and conversion cost
+ * more than the rest of a finding row; anything else is sent as stored. Years are bounded so the
+ * instant stays within the JavaScript Date range (others are sent as stored, as before).
+ */
+const datetimeAsMillis = (v: string) =>
+  `CASE WHEN ${v} IS :: ZONED DATETIME AND -270000 < ${v}.year < 270000 THEN {epochMillis: ${v}.epochMillis} ELSE ${v} END`;
+
+/** A datetime sent by `datetimeAsMillis` as the ISO string `toPlain` gives for a DateTime. */
+function millisAsIso(v: unknown): unknown {
+  if (v && typeof v === 'object' && !Array.isArray(v) && typeof (v as Row).epochMillis === 'number')
+    return new Date((v as { epochMillis: number }).epochMillis).toISOString();
+  return v;
+}
+
+const FINDING_TIMES = new Set<string>(['firstSeen', 'lastSeen']);
+const FINDING_PROJECTION = `{${FINDING_FIELDS.map((k) => (FINDING_TIMES.has(k) ? `${k}: ${datetimeAsMillis(`f.${k}`)}` : `.${k}`)).join(', ')}}`;
 
 export function findingFromProps(p: Row): Row & { fingerprint: string } {
   let evidence: unknown = p.evidence;
@@ -287,39 +380,32 @@ export function findingFromProps(p: Row): Row & { fingerprint: string } {
   };
 }
 
+/**
+ * Node detail in one auto-commit statement: the node, its degrees, its CAN_ACCESS edges and the
+ * findings that touch it (index seeks only: subject, target, and the text index over "|id|id|"
+ * path strings). Each subquery returns one row, so the statement returns one row per node.
+ */
+const NODE_DETAIL_CYPHER = `MATCH (n:${E} {id: $id})
+  ${ACCESS_BY_SERVICE}
+  CALL () {
+    CALL () {
+      MATCH (f:${MetaLabel.Finding}) WHERE f.subjectId = $id RETURN f
+      UNION
+      MATCH (f:${MetaLabel.Finding}) WHERE f.targetId = $id RETURN f
+      UNION
+      MATCH (f:${MetaLabel.Finding}) WHERE f.pathText CONTAINS $onPath RETURN f
+    }
+    WITH f ORDER BY coalesce(f.severityRank, 0) DESC, f.lastSeen DESC LIMIT 200
+    RETURN collect(f${FINDING_PROJECTION}) AS findings
+  }
+  RETURN properties(n) AS props, COUNT { (n)<--() } AS inDeg, COUNT { (n)-->() } AS outDeg, access, findings`;
+
 export async function nodeDetail(graph: Graph, id: string, timeoutMs: number) {
-  const opts = { timeoutMs };
-  const rows = await graph.read(
-    `MATCH (n:${E} {id: $id})
-     RETURN properties(n) AS props, COUNT { (n)<--() } AS inDeg, COUNT { (n)-->() } AS outDeg`,
-    { id },
-    opts,
-  );
+  const rows = await graph.query(NODE_DETAIL_CYPHER, { id, onPath: `|${id}|` }, { timeoutMs });
   const r = rows[0];
   if (!r) throw new AppError('NOT_FOUND', `No node with id "${id.slice(0, 300)}"`);
   const props = r.props as Row;
-  const [edges, findings] = await Promise.all([
-    graph.read(
-      `MATCH (n:${E} {id: $id})-[r:CAN_ACCESS]->()
-       RETURN r.service AS service, r.actions AS actions, r.actionCount AS actionCount,
-              r.highRiskActions AS highRiskActions, r.highRiskCount AS highRiskCount, r.usedActions AS usedActions`,
-      { id },
-      opts,
-    ),
-    graph.read(
-      // Index seeks only: subject, target, and the text index over "|id|id|" path strings.
-      `CALL () {
-         MATCH (f:${MetaLabel.Finding}) WHERE f.subjectId = $id RETURN f
-         UNION
-         MATCH (f:${MetaLabel.Finding}) WHERE f.targetId = $id RETURN f
-         UNION
-         MATCH (f:${MetaLabel.Finding}) WHERE f.pathText CONTAINS $onPath RETURN f
-       }
-       RETURN properties(f) AS f ORDER BY coalesce(f.severityRank, 0) DESC, f.lastSeen DESC LIMIT 200`,
-      { id, onPath: `|${id}|` },
-      opts,
-    ),
-  ]);
+  const findings = r.findings as Row[];
   const kind = String(props.kind ?? '');
   return {
     node: {
@@ -334,8 +420,10 @@ export async function nodeDetail(graph: Graph, id: string, timeoutMs: number) {
       pciLevel: typeof props.pciLevel === 'string' ? props.pciLevel : null,
       properties: parseJsonProps(kind, props),
     },
-    access: summarizeAccess(edges, props),
-    findings: findings.map((f) => findingFromProps(f.f as Row)),
+    access: summarizeAccess((r.access as unknown[][]).map(serviceAccessCounts), props),
+    findings: findings.map((f) =>
+      findingFromProps({ ...f, firstSeen: millisAsIso(f.firstSeen), lastSeen: millisAsIso(f.lastSeen) }),
+    ),
     degree: { in: Number(r.inDeg ?? 0), out: Number(r.outDeg ?? 0) },
   };
 }
@@ -363,56 +451,75 @@ export async function neighbours(graph: Graph, id: string, o: NeighbourOptions) 
         : `-[r${typeExpr}]-`;
   const countPattern = o.direction === 'out' ? '-[r]->' : o.direction === 'in' ? '<-[r]-' : '-[r]-';
   const opts = { timeoutMs: o.timeoutMs };
-  const [root, counts] = await Promise.all([
-    graph.read(`MATCH (n:${E} {id: $id}) RETURN n${NODE_FIELDS} AS n`, { id }, opts),
-    graph.read(
-      `MATCH (n:${E} {id: $id})${countPattern}(:${E}) RETURN type(r) AS t, count(*) AS c`,
-      { id },
-      opts,
-    ),
-  ]);
-  if (!root[0]) throw new AppError('NOT_FOUND', `No node with id "${id.slice(0, 300)}"`);
+  const cap = o.limit * 4 + 1;
+  // One level of hops (at most `cap`), as [fromId, toId, type, outward, relationship list] rows
+  // in expansion order, and each node reached once as a list (a node behind several
+  // relationships is not sent again per row).
+  const level = (from: string) => `WITH ${from}, r, b LIMIT $cap
+       WITH collect([${from}.id, b.id, type(r), startNode(r) = ${from}, ${REL_LIST('r')}]) AS hops,
+            collect(DISTINCT b) AS bs
+       RETURN hops, [b IN bs | ${NODE_LIST('b')}] AS nodes`;
+  // The centre node, its relationship counts per type and the first level in one statement.
+  const first = await graph.query(
+    `MATCH (a:${E} {id: $id})
+     CALL (a) {
+       MATCH (a)${countPattern}(:${E})
+       WITH type(r) AS t, count(*) AS c
+       RETURN collect([t, c]) AS counts
+     }
+     CALL (a) {
+       MATCH (a)${pattern}(b:${E})
+       ${level('a')}
+     }
+     RETURN a${NODE_FIELDS} AS n, counts, hops, nodes`,
+    { id, cap: neo4j.int(cap) },
+    opts,
+  );
+  const root = first[0];
+  if (!root) throw new AppError('NOT_FOUND', `No node with id "${id.slice(0, 300)}"`);
   const nodes = new Map<string, { data: ElementNodeData }>();
   const edges = new Map<string, { data: ElementEdgeData }>();
-  nodes.set(id, nodeElement(root[0].n as Row));
+  nodes.set(id, nodeElement(root.n as Row));
   let truncated = false;
-  let frontier = [id];
-  const cap = o.limit * 4 + 1;
-  for (let d = 0; d < depth && frontier.length > 0 && !truncated; d++) {
-    const rows = await graph.read(
-      `UNWIND $ids AS fid
-       MATCH (a:${E} {id: fid})${pattern}(b:${E})
-       RETURN a.id AS a, b${NODE_FIELDS} AS b, type(r) AS type, startNode(r) = a AS outward,
-              r{.key, .technique, .reason, .conditional, .derived, .usageKnown, .lastUsed} AS rp
-       LIMIT $cap`,
-      { ids: frontier, cap: neo4j.int(cap) },
-      opts,
-    );
-    if (rows.length >= cap) truncated = true;
+  // Adds one level of hops; returns the ids first seen in it (the next frontier).
+  const addLevel = (r: Row) => {
+    const hops = r.hops as [unknown, unknown, unknown, unknown, unknown[]][];
+    const reached = new Map<string, unknown[]>();
+    for (const n of r.nodes as unknown[][]) reached.set(String(n[0]), n);
+    if (hops.length >= cap) truncated = true;
     const next: string[] = [];
-    for (const row of rows) {
-      const a = String(row.a);
-      const b = row.b as Row;
-      const bid = String(b.id);
+    for (const [from, to, type, outward, rel] of hops) {
+      const a = String(from);
+      const bid = String(to);
       if (!nodes.has(bid)) {
         if (nodes.size >= o.limit) {
           truncated = true;
           continue;
         }
-        nodes.set(bid, nodeElement(b));
+        nodes.set(bid, nodeElement(zip(NODE_KEYS, reached.get(bid)!)));
         next.push(bid);
       }
-      const [s, t] = row.outward === true ? [a, bid] : [bid, a];
-      const el = edgeElement(String(row.type), s, t, row.rp as Row);
+      const [s, t] = outward === true ? [a, bid] : [bid, a];
+      const el = edgeElement(String(type), s, t, zip(REL_KEYS, rel));
       edges.set(el.data.id, el);
     }
-    frontier = next;
+    return next;
+  };
+  let frontier = addLevel(root);
+  for (let d = 1; d < depth && frontier.length > 0 && !truncated; d++) {
+    const rows = await graph.query(
+      `UNWIND $ids AS fid
+       MATCH (a:${E} {id: fid})${pattern}(b:${E})
+       ${level('a')}`,
+      { ids: frontier, cap: neo4j.int(cap) },
+      opts,
+    );
+    frontier = addLevel(rows[0]!);
   }
   const countsByType: Record<string, number> = {};
-  for (const c of counts) countsByType[String(c.t)] = Number(c.c);
+  for (const [t, c] of root.counts as [string, number][]) countsByType[String(t)] = Number(c);
   return { elements: { nodes: [...nodes.values()], edges: [...edges.values()] }, truncated, countsByType };
 }
-
 // ------------------------------------------------------------------ schema and counts
 
 export function schemaDocument() {

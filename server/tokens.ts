@@ -63,7 +63,7 @@ export async function createToken(graph: Graph, role: Role, name: string): Promi
 }
 
 export async function listTokens(graph: Graph): Promise<TokenInfo[]> {
-  const rows = await graph.read(
+  const rows = await graph.query(
     `MATCH (t:${L}) RETURN t.id AS id, t.role AS role, coalesce(t.name, '') AS name,
      t.createdAt AS createdAt, t.lastUsedAt AS lastUsedAt, coalesce(t.revoked, false) AS revoked
      ORDER BY t.createdAt, t.id`,
@@ -111,7 +111,7 @@ export class TokenVerifier {
     const now = Date.now();
     const hit = this.cache.get(hash);
     if (hit && hit.until > now) return hit.p;
-    const rows = await this.graph.read(
+    const rows = await this.graph.query(
       `MATCH (t:${L} {id: $id}) RETURN t.hash AS hash, t.role AS role, coalesce(t.name, '') AS name,
        coalesce(t.revoked, false) AS revoked`,
       { id: m[1] },
