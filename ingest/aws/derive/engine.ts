@@ -595,11 +595,28 @@ export function deriveAws(
       ...(p.boundary ? [p.boundary] : []),
       ...(model.org.get(p.account)?.scps.flat() ?? []),
     ].some(personalDoc);
-  for (const p of model.principals.values()) {
-    const cacheKey = personal(p)
+  const accessKey = (p: Principal) =>
+    personal(p)
       ? null
       : JSON.stringify([p.account, p.type, p.boundary?.id ?? null, p.policies.map((x) => x.id).sort()]);
+  // How many principals still to come share each key: an entry is kept only while another
+  // principal will read it, so the cache holds shared classes in flight, not every principal.
+  const accessKeys = new Map<Principal, string | null>();
+  const accessUses = new Map<string, number>();
+  for (const p of model.principals.values()) {
+    const k = accessKey(p);
+    accessKeys.set(p, k);
+    if (k !== null) accessUses.set(k, (accessUses.get(k) ?? 0) + 1);
+  }
+  for (const p of model.principals.values()) {
+    const cacheKey = accessKeys.get(p) ?? null;
+    let usesLeft = 0;
+    if (cacheKey !== null) {
+      usesLeft = (accessUses.get(cacheKey) ?? 1) - 1;
+      accessUses.set(cacheKey, usesLeft);
+    }
     const cached = cacheKey ? accessCache.get(cacheKey) : undefined;
+    if (cacheKey && cached && usesLeft === 0) accessCache.delete(cacheKey);
     const rows = cached?.rows ?? new Map<string, AccessRow>();
     let granted = cached?.granted ?? 0;
     let iamStar = cached?.iamStar ?? 0;
@@ -711,7 +728,7 @@ export function deriveAws(
         if (a.service === 'iam') iamStar += 1;
       }
     }
-    if (cacheKey && !cached) accessCache.set(cacheKey, { rows, granted, iamStar });
+    if (cacheKey && !cached && usesLeft > 0) accessCache.set(cacheKey, { rows, granted, iamStar });
     const isAdmin = granted >= catalog.size * 0.9 && iamStar === iamActions.length;
     const isIamStar = iamActions.length > 0 && iamStar === iamActions.length;
     if (isAdmin) {
