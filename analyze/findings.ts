@@ -58,7 +58,8 @@ export interface RawFinding {
   provider: string | null;
   account: string | null;
   scope: string | null;
-  evidence: Record<string, unknown>;
+  /** The evidence as stored (JSON text): kept as text, since a large analysis holds many. */
+  evidence: string;
   path: string[] | null;
 }
 
@@ -104,7 +105,7 @@ export function rowsToFindings(
       provider: typeof row.provider === 'string' ? row.provider : null,
       account: typeof row.account === 'string' ? row.account : null,
       scope: null,
-      evidence: JSON.parse(json) as Record<string, unknown>,
+      evidence: json,
       path,
     });
   });

@@ -352,7 +352,7 @@ export async function runAnalyses(graph: Graph, opts: AnalyzeOptions = {}): Prom
         provider: f.provider,
         account: f.account,
         scope: f.scope,
-        evidence: JSON.stringify(f.evidence),
+        evidence: f.evidence,
         path: f.path,
         pathText: f.path && f.path.length > 0 ? `|${f.path.join('|')}|` : null,
         status: prevSet.has(f.fingerprint) ? 'open' : 'new',

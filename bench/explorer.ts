@@ -6,7 +6,7 @@
  * canvas alone, not the API. Target: a 2,000-node subgraph paints in < 2 s with no main-thread
  * task over 200 ms.
  *
- * `npm run bench:explorer [-- --json] [--sizes 500,2000] [--repeat N] [--profile DIR] [--screenshots DIR] [--web-dist DIR] [--webgl]`; `runExplorerBench()` for bench/run.ts.
+ * `npm run bench:explorer [-- --json] [--sizes 500,2000] [--repeat N] [--profile DIR] [--trace DIR] [--screenshots DIR] [--web-dist DIR] [--webgl]`; `runExplorerBench()` for bench/run.ts.
  */
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -44,6 +44,8 @@ export interface ExplorerBenchRow {
   workerMs: number;
   /** Where the time went on the page: [step, ms]. */
   steps: Array<[string, number]>;
+  /** The first frame drew the graph from Cytoscape's layer bitmap (null: the build does not say). */
+  paintedFromLayers: boolean | null;
   longestTaskMs: number;
   longTasks: number;
   /**
@@ -187,6 +189,11 @@ export async function runExplorerBench(
     webgl?: boolean;
     /** Directory for a CPU profile of the page's main thread per render (Chrome DevTools format). */
     profileDir?: string;
+    /**
+     * Directory for a Chrome trace of each render (DevTools "Performance" format); the log then
+     * breaks the longest main-thread task down by trace event.
+     */
+    traceDir?: string;
     /** Directory for a screenshot of each rendered graph. */
     screenshotDir?: string;
     /** Another explorer build to measure (default web/dist), e.g. an older commit's. */
@@ -250,6 +257,7 @@ export async function runExplorerBench(
         const cpu0 = await rendererCpuMs(sys);
         const load = loadavg();
         const cdp = opts.profileDir ? await page.context().newCDPSession(page) : null;
+        if (opts.traceDir) await browser.startTracing(page, { categories: TRACE_CATEGORIES });
         if (cdp) {
           await cdp.send('Profiler.enable');
           await cdp.send('Profiler.setSamplingInterval', { interval: 250 });
@@ -272,6 +280,15 @@ export async function runExplorerBench(
           return { stats, longtasks: w.__longtasks.filter((t) => t.start + t.ms > t0).map((t) => t.ms) };
         });
         const cpu1 = await rendererCpuMs(sys);
+        if (opts.traceDir) {
+          const buf = await browser.stopTracing();
+          mkdirSync(opts.traceDir, { recursive: true });
+          const file = path.join(opts.traceDir, `explorer-${n}-${rep}.trace.json`);
+          writeFileSync(file, buf);
+          const top = longestTaskBreakdown(JSON.parse(buf.toString('utf8')) as TraceFile, 12);
+          log(`trace ${file}; longest main-thread task ${top.ms} ms, by event (inclusive ms):`);
+          for (const [name, ms] of top.events) log(`  ${String(ms).padStart(6)}  ${name}`);
+        }
         if (opts.screenshotDir) {
           mkdirSync(opts.screenshotDir, { recursive: true });
           await page.screenshot({ path: path.join(opts.screenshotDir, `explorer-${n}-${rep}.png`) });
@@ -287,8 +304,8 @@ export async function runExplorerBench(
         }
         const s = out.stats as unknown as Omit<
           ExplorerBenchRow,
-          'longestTaskMs' | 'longTasks' | 'longTaskList' | 'met'
-        >;
+          'longestTaskMs' | 'longTasks' | 'longTaskList' | 'met' | 'paintedFromLayers'
+        > & { paintedFromLayers?: boolean };
         const longest = Math.round(Math.max(0, ...out.longtasks));
         const row: ExplorerBenchRow = {
           nodes: s.nodes,
@@ -298,6 +315,7 @@ export async function runExplorerBench(
           layoutMs: Math.round(s.layoutMs),
           workerMs: Math.round(s.workerMs),
           steps: s.steps,
+          paintedFromLayers: s.paintedFromLayers ?? null,
           longestTaskMs: longest,
           longTasks: out.longtasks.length,
           rendererCpuMs: cpu0 !== null && cpu1 !== null ? Math.round(cpu1 - cpu0) : null,
@@ -307,7 +325,7 @@ export async function runExplorerBench(
         };
         rows.push(row);
         log(
-          `explorer ${n} nodes / ${row.edges} edges: first paint ${row.firstPaintMs} ms, layout ${row.layoutMs} ms (worker ${row.workerMs} ms), longest task ${row.longestTaskMs} ms (${row.longTasks} long tasks: ${row.longTaskList.join(', ')}), renderer CPU ${row.rendererCpuMs} ms, load ${row.loadavg}${row.met ? '' : ' - TARGET MISSED'}`,
+          `explorer ${n} nodes / ${row.edges} edges: first paint ${row.firstPaintMs} ms, layout ${row.layoutMs} ms (worker ${row.workerMs} ms), longest task ${row.longestTaskMs} ms (${row.longTasks} long tasks: ${row.longTaskList.join(', ')}), renderer CPU ${row.rendererCpuMs} ms, load ${row.loadavg}${row.paintedFromLayers ? ', painted from layers' : ''}${row.met ? '' : ' - TARGET MISSED'}`,
         );
         await page.close();
       }
@@ -344,6 +362,64 @@ function loadavg(): number | null {
   }
 }
 
+const TRACE_CATEGORIES = [
+  'toplevel',
+  'devtools.timeline',
+  'disabled-by-default-devtools.timeline',
+  'blink',
+  'cc',
+  'gpu',
+  'v8.execute',
+  'disabled-by-default-skia',
+];
+
+interface TraceEvent {
+  name: string;
+  ph: string;
+  pid: number;
+  tid: number;
+  ts: number;
+  dur?: number;
+  args?: { name?: string; data?: { functionName?: string; url?: string; type?: string } };
+}
+type TraceFile = { traceEvents: TraceEvent[] } | TraceEvent[];
+
+/**
+ * The longest task on a renderer main thread of a Chrome trace and what ran inside it: the
+ * inclusive time of each event name (JS calls named by function, so "FunctionCall" is split),
+ * longest first. Events nest, so the figures overlap; the task itself is the first line.
+ */
+export function longestTaskBreakdown(
+  trace: TraceFile,
+  limit: number,
+): { ms: number; events: Array<[string, number]> } {
+  const events = Array.isArray(trace) ? trace : trace.traceEvents;
+  const mains = new Set(
+    events
+      .filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain')
+      .map((e) => `${e.pid}:${e.tid}`),
+  );
+  const onMain = events.filter((e) => e.ph === 'X' && mains.has(`${e.pid}:${e.tid}`) && e.dur !== undefined);
+  const tasks = onMain.filter((e) => e.name === 'RunTask' || e.name === 'ThreadControllerImpl::RunTask');
+  if (!tasks.length) return { ms: 0, events: [] };
+  const task = tasks.reduce((a, b) => (b.dur! > a.dur! ? b : a));
+  const end = task.ts + task.dur!;
+  const byName = new Map<string, number>();
+  for (const e of onMain) {
+    if (e.pid !== task.pid || e.tid !== task.tid || e.ts < task.ts || e.ts + e.dur! > end) continue;
+    const d = e.args?.data;
+    const name = e.name === 'FunctionCall' && d ? `FunctionCall ${d.functionName || '(anonymous)'}` : e.name;
+    byName.set(name, (byName.get(name) ?? 0) + e.dur!);
+  }
+  return {
+    ms: Math.round(task.dur! / 1000),
+    events: [...byName]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, limit)
+      .map(([k, us]) => [k, Math.round(us / 1000)]),
+  };
+}
+
 interface CpuProfile {
   nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number } }>;
   samples?: number[];
@@ -378,11 +454,13 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const r = args.indexOf('--repeat');
   const p = args.indexOf('--profile');
   const sc = args.indexOf('--screenshots');
+  const tr = args.indexOf('--trace');
   const wd = args.indexOf('--web-dist');
   runExplorerBench({
     sizes,
     profileDir: p >= 0 ? args[p + 1] : undefined,
     screenshotDir: sc >= 0 ? args[sc + 1] : undefined,
+    traceDir: tr >= 0 ? args[tr + 1] : undefined,
     webDist: wd >= 0 ? args[wd + 1] : undefined,
     webgl: args.includes('--webgl'),
     repeat: r >= 0 ? Number(args[r + 1]) : 1,

@@ -18,8 +18,12 @@ export const CLOUDSPLAINING_VERSION = '0.9.1';
 export interface PeerResult {
   tool: string;
   version: string;
+  /** Accounts scanned (the first N in id order when limited) and in the estate. */
   accounts: number;
+  accountsTotal: number;
   ms: number;
+  /** `ms` scaled to every account of the estate, when only some were scanned. */
+  extrapolatedMs: number | null;
   peakRssBytes: number;
   /** Policies with at least one finding of each kind (customer-managed + inline + AWS-managed). */
   policiesWith: {
@@ -90,6 +94,7 @@ export async function runPeer(
   workDir: string,
   plantedPrincipals: string[],
   log: (m: string) => void,
+  maxAccounts?: number,
 ): Promise<PeerResult> {
   const bin = await ensureCloudsplaining(log);
   const version =
@@ -99,7 +104,11 @@ export async function runPeer(
   const outDir = path.join(workDir, 'output');
   mkdirSync(inDir, { recursive: true });
   mkdirSync(outDir, { recursive: true });
-  const accounts = readdirSync(path.join(estateDir, 'accounts')).sort();
+  const allAccounts = readdirSync(path.join(estateDir, 'accounts')).sort();
+  // On L a full Cloudsplaining run takes hours: a sample of accounts, timed and scaled.
+  const accounts = maxAccounts && maxAccounts < allAccounts.length ? allAccounts.slice(0, maxAccounts) : allAccounts;
+  if (accounts.length < allAccounts.length)
+    log(`peer: Cloudsplaining on the first ${accounts.length} of ${allAccounts.length} accounts`);
   for (const acct of accounts) {
     const raw = JSON.parse(
       readFileSync(path.join(estateDir, 'accounts', acct, 'authorization-details.json'), 'utf8'),
@@ -162,12 +171,15 @@ export async function runPeer(
       }
     }
   }
-  const uniquePlanted = [...new Set(plantedPrincipals)];
+  const scanned = new Set(accounts);
+  const uniquePlanted = [...new Set(plantedPrincipals)].filter((p) => scanned.has(p.split(':')[4] ?? ''));
   return {
     tool: 'cloudsplaining scan',
     version,
     accounts: accounts.length,
+    accountsTotal: allAccounts.length,
     ms,
+    extrapolatedMs: accounts.length < allAccounts.length ? Math.round((ms * allAccounts.length) / accounts.length) : null,
     peakRssBytes: sampler.peaks.peer?.start ?? 0,
     policiesWith,
     privilegeEscalationFindings: privEscFindings,

@@ -176,8 +176,10 @@ export function renderMarkdown(r: BenchResult): string {
         ['', 'time', 'privilege escalation', 'resource exposure', 'data exfiltration', 'planted paths found'],
         [
           [
-            `Cloudsplaining ${p.version}`,
-            s(p.ms),
+            p.accountsTotal !== undefined && p.accounts < p.accountsTotal
+              ? `Cloudsplaining ${p.version} (first ${p.accounts} of ${p.accountsTotal} accounts)`
+              : `Cloudsplaining ${p.version}`,
+            p.extrapolatedMs ? `${s(p.ms)} (all accounts: about ${s(p.extrapolatedMs)})` : s(p.ms),
             `${n(p.policiesWith.privilegeEscalation)} policies (${n(p.privilegeEscalationFindings)} findings), ${n(p.principalsWithPrivEsc)} principals`,
             `${n(p.policiesWith.resourceExposure)} policies`,
             `${n(p.policiesWith.dataExfiltration)} policies`,

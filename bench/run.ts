@@ -55,6 +55,8 @@ export interface BenchOptions {
   pageCache?: string;
   skipCeiling?: boolean;
   skipPeer?: boolean;
+  /** Run the peer on the first N accounts only (default: all; 10 on L, where all take hours). */
+  peerAccounts?: number;
   /** Skip the second scan (re-scan + diff), e.g. for L on a slow machine. */
   skipRescan?: boolean;
   keepNeo4j?: boolean;
@@ -466,6 +468,7 @@ export async function runBench(opts: BenchOptions): Promise<{ result: BenchResul
           path.join(workDir, `peer-${opts.size}`),
           planted.map((x) => x.principal),
           log,
+          opts.peerAccounts ?? (opts.size === 'L' ? 10 : undefined),
         );
         peer = {
           ...p,
@@ -620,6 +623,11 @@ function parseArgs(argv: string[]): BenchOptions {
       case '--skip-ceiling':
         opts.skipCeiling = true;
         break;
+      case '--peer-accounts':
+        opts.peerAccounts = Number(value());
+        if (!Number.isInteger(opts.peerAccounts) || opts.peerAccounts < 1)
+          throw new Error('--peer-accounts: expected a positive integer');
+        break;
       case '--skip-peer':
         opts.skipPeer = true;
         break;
@@ -631,7 +639,7 @@ function parseArgs(argv: string[]): BenchOptions {
         break;
       default:
         throw new Error(
-          `unknown option ${a} (use --size S|M|L, --seed N, --port N, --results-dir DIR, --work-dir DIR, --skip-ceiling, --skip-peer, --skip-rescan, --keep-neo4j)`,
+          `unknown option ${a} (use --size S|M|L, --seed N, --port N, --results-dir DIR, --work-dir DIR, --skip-ceiling, --skip-peer, --peer-accounts N, --skip-rescan, --keep-neo4j)`,
         );
     }
   }

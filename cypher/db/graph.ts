@@ -207,6 +207,23 @@ export class Graph {
     }
   }
 
+  /**
+   * Read-only query whose rows are handed over as they arrive (auto-commit, READ mode; the
+   * driver pulls records in batches), for results too large to hold as a whole.
+   */
+  async *stream(cypher: string, params: Params = {}, opts: QueryOptions = {}): AsyncGenerator<Row> {
+    const session = this.session('READ');
+    try {
+      for await (const record of session.run(cypher, params, txConfig(opts))) {
+        const row: Row = {};
+        for (const key of record.keys) row[String(key)] = toPlain(record.get(key));
+        yield row;
+      }
+    } finally {
+      await session.close();
+    }
+  }
+
   /** One write transaction, retried on transient errors. */
   async write(cypher: string, params: Params = {}, opts: QueryOptions = {}): Promise<Row[]> {
     const session = this.session('WRITE');

@@ -5,6 +5,9 @@
  * Also the reverse direction: reading a provider's collected data back out of the graph as a
  * snapshot, which is what derive runs over (so derive sees every scope that is loaded).
  */
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import neo4j from 'neo4j-driver';
 import type { Graph } from '../../cypher/db/graph.js';
 import {
@@ -29,6 +32,105 @@ export interface DerivedEdge {
   /** Discriminator (technique id, service...) so several edges of one type can join a pair. */
   key: string;
   props: Record<string, PropValue>;
+}
+
+/**
+ * Edges handed to the writer in groups, every edge of a source in the same group, so the
+ * writer needs only one group in memory at a time.
+ */
+export interface EdgeGroups {
+  groups(): Iterable<DerivedEdge[]>;
+}
+
+/** FNV-1a of a string (32 bits): which spill partition a source's edges go to. */
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/**
+ * Derived edges spilled to temporary files as they are emitted, partitioned by source, so a
+ * derive pass over a large estate holds one partition in memory when writing instead of every
+ * edge. Emission order is kept within a partition (first emission of an edge still wins).
+ * `dispose()` removes the files; call it in a `finally`.
+ */
+export class EdgeSpill implements EdgeGroups {
+  readonly dir: string;
+  count = 0;
+  private readonly parts: number;
+  private readonly bufs: string[][];
+  private readonly bufChars: number[];
+  private readonly fds: (number | null)[];
+  private readonly flushChars: number;
+
+  constructor(opts: { parent?: string; partitions?: number; flushChars?: number } = {}) {
+    this.parts = Math.max(1, opts.partitions ?? 256);
+    this.flushChars = opts.flushChars ?? 256 * 1024;
+    this.dir = mkdtempSync(path.join(opts.parent ?? os.tmpdir(), 'permgraph-derive-'));
+    this.bufs = Array.from({ length: this.parts }, () => []);
+    this.bufChars = new Array(this.parts).fill(0);
+    this.fds = new Array(this.parts).fill(null);
+  }
+
+  add(e: DerivedEdge): void {
+    const i = fnv1a(e.source) % this.parts;
+    const line = JSON.stringify([e.type, e.source, e.target, e.key, e.props]);
+    this.bufs[i]!.push(line);
+    this.bufChars[i]! += line.length;
+    this.count += 1;
+    if (this.bufChars[i]! >= this.flushChars) this.flushPart(i);
+  }
+
+  private file(i: number): string {
+    return path.join(this.dir, `part-${i}.ndjson`);
+  }
+
+  private flushPart(i: number): void {
+    const buf = this.bufs[i]!;
+    if (buf.length === 0) return;
+    let fd = this.fds[i];
+    if (fd === null || fd === undefined) {
+      fd = openSync(this.file(i), 'a');
+      this.fds[i] = fd;
+    }
+    writeSync(fd, `${buf.join('\n')}\n`);
+    this.bufs[i] = [];
+    this.bufChars[i] = 0;
+  }
+
+  *groups(): Iterable<DerivedEdge[]> {
+    for (let i = 0; i < this.parts; i++) this.flushPart(i);
+    for (let i = 0; i < this.parts; i++) {
+      const fd = this.fds[i];
+      if (fd === null || fd === undefined) continue;
+      closeSync(fd);
+      this.fds[i] = null;
+      const text = readFileSync(this.file(i), 'utf8');
+      const group: DerivedEdge[] = [];
+      let start = 0;
+      for (;;) {
+        const end = text.indexOf('\n', start);
+        if (end < 0) break;
+        const [type, source, target, key, props] = JSON.parse(text.slice(start, end));
+        group.push({ type, source, target, key, props });
+        start = end + 1;
+      }
+      rmSync(this.file(i), { force: true });
+      yield group;
+    }
+  }
+
+  dispose(): void {
+    for (const [i, fd] of this.fds.entries()) {
+      if (fd !== null && fd !== undefined) closeSync(fd);
+      this.fds[i] = null;
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
 }
 
 export interface TierZeroMark {
@@ -126,6 +228,9 @@ class DerivedTypeBatch {
   }
 }
 
+const isEdgeGroups = (x: Iterable<DerivedEdge> | EdgeGroups): x is EdgeGroups =>
+  typeof (x as EdgeGroups).groups === 'function';
+
 const edgeKey = (type: string, target: string, key: string) => `${type}\u0000${target}\u0000${key}`;
 
 /**
@@ -141,7 +246,7 @@ export async function loadDerived(
   graph: Graph,
   provider: Provider,
   run: string,
-  edges: Iterable<DerivedEdge>,
+  edges: Iterable<DerivedEdge> | EdgeGroups,
   tierZero: TierZeroMark[],
   opts: {
     inputVersion?: string;
@@ -160,27 +265,15 @@ export async function loadDerived(
   const present = await typesWithDerived(graph, types, provider);
   const owned = new Set<string>(types);
 
-  // Group by source, first emission wins.
-  const bySource = new Map<string, Map<string, DerivedEdge>>();
-  let unique = 0;
-  for (const e of edges) {
-    if (!owned.has(e.type)) continue;
-    let m = bySource.get(e.source);
-    if (!m) {
-      m = new Map();
-      bySource.set(e.source, m);
-    }
-    const k = edgeKey(e.type, e.target, e.key);
-    if (m.has(k)) continue;
-    m.set(k, e);
-    unique += 1;
-  }
   const tEdges = Date.now();
   const takeCypher = present.size > 0 ? takeDerivedEdgesCypher([...present]) : null;
   let written = 0;
+  let unique = 0;
   let transactions = 0;
-  const flush = async (sources: string[]) => {
-    if (sources.length === 0) return;
+  type SourceEdges = [source: string, edges: Map<string, DerivedEdge>];
+  const flush = async (batch: SourceEdges[]) => {
+    if (batch.length === 0) return;
+    const sources = batch.map(([src]) => src);
     await graph.writeTx(async (tx) => {
       // Previous edges of these sources: removed here, their firstSeen carried over.
       const firstSeen = new Map<string, unknown>();
@@ -204,9 +297,9 @@ export async function loadDerived(
         return fsd.index[fsd.index.length - 1]!;
       };
       const perType = new Map<EdgeType, DerivedTypeBatch>();
-      for (const src of sources) {
+      for (const [src, m] of batch) {
         const byType = new Map<EdgeType, DerivedEdge[]>();
-        for (const e of bySource.get(src)!.values()) {
+        for (const e of m.values()) {
           const list = byType.get(e.type);
           if (list) list.push(e);
           else byType.set(e.type, [e]);
@@ -227,19 +320,36 @@ export async function loadDerived(
       }
     });
     transactions += 1;
-    for (const src of sources) written += bySource.get(src)!.size;
+    for (const [, m] of batch) written += m.size;
     opts.onProgress?.(written);
   };
-  let pending: string[] = [];
+  // One group at a time (all edges of a source are in one group): by source, first emission wins.
+  let pending: SourceEdges[] = [];
   let pendingRows = 0;
-  for (const [src, m] of bySource) {
-    if (pendingRows > 0 && pendingRows + m.size > batchSize) {
-      await flush(pending);
-      pending = [];
-      pendingRows = 0;
+  const groups = isEdgeGroups(edges) ? edges.groups() : [edges];
+  for (const group of groups) {
+    const bySource = new Map<string, Map<string, DerivedEdge>>();
+    for (const e of group) {
+      if (!owned.has(e.type)) continue;
+      let m = bySource.get(e.source);
+      if (!m) {
+        m = new Map();
+        bySource.set(e.source, m);
+      }
+      const k = edgeKey(e.type, e.target, e.key);
+      if (m.has(k)) continue;
+      m.set(k, e);
+      unique += 1;
     }
-    pending.push(src);
-    pendingRows += m.size;
+    for (const entry of bySource) {
+      if (pendingRows > 0 && pendingRows + entry[1].size > batchSize) {
+        await flush(pending);
+        pending = [];
+        pendingRows = 0;
+      }
+      pending.push(entry);
+      pendingRows += entry[1].size;
+    }
   }
   await flush(pending);
   const edgesMs = Date.now() - tEdges;
@@ -357,7 +467,7 @@ function fromGraphValue(type: string, value: unknown): PropValue {
  * collected relationship, and usage rebuilt from the nodes. Derive runs over this.
  */
 export async function dumpProviderSnapshot(graph: Graph, provider: Provider): Promise<Snapshot> {
-  const nodeRows = await graph.read(
+  const nodeRows = graph.stream(
     `MATCH (n:Entity) WHERE n.provider = $provider OR n.stub = true
      RETURN n.id AS id, n.kind AS kind, n.name AS name, n.scope AS scope, n.account AS account,
             n.tenant AS tenant, n.stub AS stub, properties(n) AS props`,
@@ -365,7 +475,7 @@ export async function dumpProviderSnapshot(graph: Graph, provider: Provider): Pr
   );
   const nodes: SnapshotNode[] = [];
   const usage: UsageRecord[] = [];
-  for (const r of nodeRows) {
+  for await (const r of nodeRows) {
     const kind = r.kind;
     if (!isNodeKind(kind)) continue;
     const raw = r.props as Record<string, unknown>;
@@ -402,10 +512,10 @@ export async function dumpProviderSnapshot(graph: Graph, provider: Provider): Pr
       !EdgeTypes[t].derived && (EdgeTypes[t].provider === provider || EdgeTypes[t].provider === 'shared'),
   );
   for (const t of types) {
-    const rows = await graph.read(
+    const rows = graph.stream(
       `MATCH (a:Entity)-[r:${t}]->(b:Entity) RETURN a.id AS s, b.id AS t, r.key AS key, r.scope AS scope, properties(r) AS props`,
     );
-    for (const r of rows) {
+    for await (const r of rows) {
       if (!isEdgeType(t)) continue;
       const raw = r.props as Record<string, unknown>;
       const props: Record<string, PropValue> = {};

@@ -300,7 +300,13 @@ describe.skipIf(!hasChromium)('explorer with a large result (test hook, no API)'
           e: unknown,
           l: string,
           s: unknown,
-        ): Promise<{ nodes: number; edges: number; aggregated: boolean }>;
+        ): Promise<{
+          nodes: number;
+          edges: number;
+          aggregated: boolean;
+          layered: number;
+          paintedFromLayers: boolean;
+        }>;
         canvas(): {
           labelInView(): Promise<number>;
           cy: {
@@ -319,6 +325,10 @@ describe.skipIf(!hasChromium)('explorer with a large result (test hook, no API)'
     );
     expect(stats).toMatchObject({ nodes: 1200, aggregated: false });
     expect(stats.edges).toBeGreaterThan(2000);
+    // Every element went into Cytoscape's layer bitmap in slices before the first frame, and
+    // that frame drew the bitmap (not 3,000 elements one by one: one long task).
+    expect(stats.layered).toBe(stats.nodes + stats.edges);
+    expect(stats.paintedFromLayers).toBe(true);
     const zoomedOut = await page.evaluate(() => {
       const cy = (globalThis as unknown as Hook).permgraphTest.canvas().cy;
       const ps = cy.nodes().map((n) => n.position());

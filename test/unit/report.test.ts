@@ -28,7 +28,7 @@ describe('findings', () => {
     const a = rowsToFindings(q, [{ subjectId: 's', subjectName: 'S', hops: 2 }]);
     const b = rowsToFindings(q, [{ subjectId: 's', subjectName: 'S', hops: 5 }]);
     expect(a[0]!.fingerprint).toBe(b[0]!.fingerprint);
-    expect(a[0]!.evidence).toEqual({ hops: 2 });
+    expect(JSON.parse(a[0]!.evidence)).toEqual({ hops: 2 });
     // Rows without a subject make no finding; duplicates collapse.
     expect(rowsToFindings(q, [{ x: 1 }, { subjectId: 's' }, { subjectId: 's' }])).toHaveLength(1);
   });

@@ -33,6 +33,7 @@ import {
 import { HIJACK_TECHNIQUES, PASSROLE_TECHNIQUES } from './techniques.js';
 
 export interface DeriveOutput {
+  /** The edges, unless a sink took them as they were emitted (then empty). */
   edges: DerivedEdge[];
   tierZero: TierZeroMark[];
   /** Accounts whose synthetic AWSAdmin node must exist. */
@@ -499,7 +500,16 @@ function grantKey(g: Grant): string {
   return k;
 }
 
-export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date()): DeriveOutput {
+/**
+ * `sink`, when given, receives each edge as it is emitted (e.g. an EdgeSpill), so the pass
+ * does not hold the edges; otherwise they are returned in `edges`.
+ */
+export function deriveAws(
+  snap: Snapshot,
+  catalog: ActionCatalog,
+  now = new Date(),
+  sink?: (e: DerivedEdge) => void,
+): DeriveOutput {
   let tMark = Date.now();
   let cMark = process.cpuUsage();
   const timings: Record<string, number> = {};
@@ -508,6 +518,7 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
     const c = process.cpuUsage();
     timings[`${name}Ms`] = t - tMark;
     timings[`${name}CpuMs`] = Math.round((c.user - cMark.user + c.system - cMark.system) / 1000);
+    timings[`${name}HeapMiB`] = Math.round(process.memoryUsage().heapUsed / 2 ** 20);
     tMark = t;
     cMark = c;
   };
@@ -522,6 +533,8 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
   };
   const adminIds = new Set([...model.accounts].map(adminNodeId));
   const exists = (id: string) => model.nodes.has(id) || adminIds.has(id);
+  const targeted = new Set<string>();
+  const put = sink ?? ((e: DerivedEdge) => edges.push(e));
   const emit = (
     type: EdgeType,
     source: string,
@@ -530,7 +543,8 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
     props: Record<string, PropValue>,
   ) => {
     if (!exists(source) || !exists(target)) return;
-    edges.push({ type, source, target, key, props });
+    put({ type, source, target, key, props });
+    if (adminIds.has(target)) targeted.add(target);
     count(type);
   };
   const explain = (
@@ -581,11 +595,28 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
       ...(p.boundary ? [p.boundary] : []),
       ...(model.org.get(p.account)?.scps.flat() ?? []),
     ].some(personalDoc);
-  for (const p of model.principals.values()) {
-    const cacheKey = personal(p)
+  const accessKey = (p: Principal) =>
+    personal(p)
       ? null
       : JSON.stringify([p.account, p.type, p.boundary?.id ?? null, p.policies.map((x) => x.id).sort()]);
+  // How many principals still to come share each key: an entry is kept only while another
+  // principal will read it, so the cache holds shared classes in flight, not every principal.
+  const accessKeys = new Map<Principal, string | null>();
+  const accessUses = new Map<string, number>();
+  for (const p of model.principals.values()) {
+    const k = accessKey(p);
+    accessKeys.set(p, k);
+    if (k !== null) accessUses.set(k, (accessUses.get(k) ?? 0) + 1);
+  }
+  for (const p of model.principals.values()) {
+    const cacheKey = accessKeys.get(p) ?? null;
+    let usesLeft = 0;
+    if (cacheKey !== null) {
+      usesLeft = (accessUses.get(cacheKey) ?? 1) - 1;
+      accessUses.set(cacheKey, usesLeft);
+    }
     const cached = cacheKey ? accessCache.get(cacheKey) : undefined;
+    if (cacheKey && cached && usesLeft === 0) accessCache.delete(cacheKey);
     const rows = cached?.rows ?? new Map<string, AccessRow>();
     let granted = cached?.granted ?? 0;
     let iamStar = cached?.iamStar ?? 0;
@@ -697,7 +728,7 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
         if (a.service === 'iam') iamStar += 1;
       }
     }
-    if (cacheKey && !cached) accessCache.set(cacheKey, { rows, granted, iamStar });
+    if (cacheKey && !cached && usesLeft > 0) accessCache.set(cacheKey, { rows, granted, iamStar });
     const isAdmin = granted >= catalog.size * 0.9 && iamStar === iamActions.length;
     const isIamStar = iamActions.length > 0 && iamStar === iamActions.length;
     if (isAdmin) {
@@ -1527,7 +1558,6 @@ export function deriveAws(snap: Snapshot, catalog: ActionCatalog, now = new Date
   timings.memoMisses = ev.memoMisses;
   // The synthetic ADMIN node of an account exists when the snapshot carries it, or is
   // created for accounts some escalation edge points at; otherwise there is nothing to mark.
-  const targeted = new Set(edges.filter((e) => adminIds.has(e.target)).map((e) => e.target));
   const needed = adminAccounts.filter((a) => model.nodes.has(adminNodeId(a)) || targeted.has(adminNodeId(a)));
   const neededIds = new Set(needed.map(adminNodeId));
   return {

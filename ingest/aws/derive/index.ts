@@ -8,6 +8,7 @@ import type { Graph } from '../../../cypher/db/graph.js';
 import { labelsFor } from '../../../cypher/schema/index.js';
 import {
   dumpProviderSnapshot,
+  EdgeSpill,
   lastDeriveVersion,
   loadDerived,
   providerInputVersion,
@@ -20,6 +21,7 @@ import { adminNodeId } from './model.js';
 export { type DeriveOutput, deriveAws } from './engine.js';
 
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const heapMiB = () => Math.round(process.memoryUsage().heapUsed / 2 ** 20);
 const pct = (part: number, total: number) => `${Math.round((100 * part) / Math.max(total, 1))} %`;
 
 /** The synthetic per-account AWSAdmin node escalation edges point at (created if the snapshot lacks it). */
@@ -35,6 +37,17 @@ async function ensureAdminNodes(graph: Graph, accounts: string[]): Promise<void>
   );
 }
 
+/** Reads the collected AWS data and runs the pass into `spill`; the snapshot is dropped on return. */
+async function evaluate(graph: Graph, spill: EdgeSpill, now: Date) {
+  const t0 = Date.now();
+  const snap = await dumpProviderSnapshot(graph, 'aws');
+  const readMs = Date.now() - t0;
+  const catalog = await loadCatalog();
+  const out = deriveAws(snap, catalog, now, (e) => spill.add(e));
+  const missingAdmins = out.adminAccounts.filter((a) => !snap.nodes.some((n) => n.id === adminNodeId(a)));
+  return { out, missingAdmins, readMs };
+}
+
 export async function deriveAwsGraph(
   graph: Graph,
   opts: { force?: boolean; log: ImportContext['log']; now?: Date },
@@ -46,31 +59,32 @@ export async function deriveAwsGraph(
     opts.log('aws derive: input unchanged, skipped (use --force to rebuild)');
     return { provider: 'aws', run: '', edges: 0, tierZero: 0, ms: Date.now() - t0, skipped: true };
   }
-  const snap = await dumpProviderSnapshot(graph, 'aws');
-  const tRead = Date.now();
-  const catalog = await loadCatalog();
-  const out = deriveAws(snap, catalog, opts.now ?? new Date());
-  const tEval = Date.now();
-  opts.log(
-    `aws derive: ${out.edges.length} edges, ${out.tierZero.length} tier-zero nodes (read ${secs(tRead - t0)}, evaluate ${secs(tEval - tRead)})`,
-    { ...out.stats, ...out.timings, readMs: tRead - t0, evaluateMs: tEval - tRead },
-  );
-  await ensureAdminNodes(
-    graph,
-    out.adminAccounts.filter((a) => !snap.nodes.some((n) => n.id === adminNodeId(a))),
-  );
-  const run = `aws-${new Date().toISOString()}-${randomUUID().slice(0, 8)}`;
-  const r = await loadDerived(graph, 'aws', run, out.edges, out.tierZero, { inputVersion });
-  const total = Date.now() - t0;
-  opts.log(
-    `aws derive: written ${r.edges} edges in ${secs(Date.now() - tEval)} (edges ${secs(r.phases.edges)} at ${r.edgeRowsPerSec} rows/s in ${r.transactions} transactions, prune ${secs(r.phases.prune)}, tier-zero ${secs(r.phases.tierZero)}, other ${secs(r.phases.other)}); total ${secs(total)}: read ${pct(tRead - t0, total)}, evaluate ${pct(tEval - tRead, total)}, write ${pct(Date.now() - tEval, total)}`,
-    {
-      writeMs: Date.now() - tEval,
-      pruned: r.pruned,
-      ...r.phases,
-      transactions: r.transactions,
-      edgeRowsPerSec: r.edgeRowsPerSec,
-    },
-  );
-  return { provider: 'aws', run, edges: r.edges, tierZero: r.tierZero, ms: total };
+  // Edges go to temporary files partitioned by source as they are emitted; the writer reads
+  // one partition at a time, so memory does not grow with the number of derived edges.
+  const spill = new EdgeSpill();
+  try {
+    const { out, missingAdmins, readMs } = await evaluate(graph, spill, opts.now ?? new Date());
+    const tEval = Date.now();
+    opts.log(
+      `aws derive: ${spill.count} edges, ${out.tierZero.length} tier-zero nodes (read ${secs(readMs)}, evaluate ${secs(tEval - t0 - readMs)})`,
+      { ...out.stats, ...out.timings, readMs, evaluateMs: tEval - t0 - readMs, heapUsedMiB: heapMiB() },
+    );
+    await ensureAdminNodes(graph, missingAdmins);
+    const run = `aws-${new Date().toISOString()}-${randomUUID().slice(0, 8)}`;
+    const r = await loadDerived(graph, 'aws', run, spill, out.tierZero, { inputVersion });
+    const total = Date.now() - t0;
+    opts.log(
+      `aws derive: written ${r.edges} edges in ${secs(Date.now() - tEval)} (edges ${secs(r.phases.edges)} at ${r.edgeRowsPerSec} rows/s in ${r.transactions} transactions, prune ${secs(r.phases.prune)}, tier-zero ${secs(r.phases.tierZero)}, other ${secs(r.phases.other)}); total ${secs(total)}: read ${pct(readMs, total)}, evaluate ${pct(tEval - t0 - readMs, total)}, write ${pct(Date.now() - tEval, total)}`,
+      {
+        writeMs: Date.now() - tEval,
+        pruned: r.pruned,
+        ...r.phases,
+        transactions: r.transactions,
+        edgeRowsPerSec: r.edgeRowsPerSec,
+      },
+    );
+    return { provider: 'aws', run, edges: r.edges, tierZero: r.tierZero, ms: total };
+  } finally {
+    spill.dispose();
+  }
 }

@@ -1,11 +1,12 @@
 /**
  * The graph canvas: the only module that talks to Cytoscape. Renders GraphElements from the
  * API with schema styles and keeps every long step off the main thread or in short slices:
- * the layout runs in a web worker first, then elements go in once at their final positions
- * (250 per task while the viewport looks away, so nothing is drawn until the fit), labels
- * disappear when zoomed out, nothing animates. Beyond BIG nodes edges are straight and
- * unlabelled and pan/zoom draws a texture; beyond AGGREGATE_THRESHOLD nodes, plain nodes
- * collapse into per-kind/account groups.
+ * the layout runs in a web worker first, then elements go in once at their final positions,
+ * in slices of about 30 ms inside one held Cytoscape batch (nothing is drawn meanwhile), then
+ * they are drawn into Cytoscape's layer bitmap in 20 ms slices, so the first frame draws one
+ * image instead of every element. Labels come only where the zoom makes them readable,
+ * nothing animates. Beyond BIG nodes edges are straight and unlabelled and pan/zoom draws a
+ * texture; beyond AGGREGATE_THRESHOLD nodes, plain nodes collapse into per-kind/account groups.
  */
 import cytoscape, { type Core, type ElementDefinition } from 'cytoscape';
 import type { ElementEdge, ElementEdgeData, ElementNode, ElementNodeData, GraphElements } from '../api/types';
@@ -27,6 +28,12 @@ export interface RenderStats {
   workerMs: number;
   /** Where the time went: [step, ms] in order (add/frame slices, fit, paint, worker-wait...). */
   steps: Array<[string, number]>;
+  /**
+   * Elements drawn into Cytoscape's layer bitmap before the first frame (0 when the addition
+   * was small or the layers could not be made), and whether the first frame drew that bitmap.
+   */
+  layered: number;
+  paintedFromLayers: boolean;
 }
 
 export interface Filters {
@@ -41,8 +48,12 @@ export type Selection =
   | { kind: 'edge'; data: ElementEdgeData }
   | { kind: 'none' };
 
-/** Elements added per main-thread task when a big result goes in. */
-const ADD_CHUNK = 200;
+/** Elements added in the first main-thread task when a big result goes in (then resized). */
+const ADD_CHUNK = 100;
+const ADD_CHUNK_MIN = 50;
+const ADD_CHUNK_MAX = 500;
+/** Target length of one slice of additions. */
+const ADD_SLICE_MS = 30;
 /**
  * Above this many nodes: plain edges are straight arrowless lines, escalation edges straight and
  * unlabelled (technique in the details panel), pan/zoom draws a texture.
@@ -57,6 +68,29 @@ export const LABEL_DEFER = 300;
 export const LABEL_ZOOM = 7 / 11;
 /** Nodes labelled per frame after the first paint or a pan/zoom. */
 const LABEL_CHUNK = 200;
+
+interface Viewport {
+  zoom: number;
+  pan: { x: number; y: number };
+}
+interface Extent {
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+  w: number;
+  h: number;
+}
+
+/** Whether a model position is in the extent or within a quarter of a screen around it. */
+const nearView = (ext: Extent) => {
+  const [mx, my] = [ext.w / 4, ext.h / 4];
+  return (p: { x: number; y: number }) =>
+    p.x >= ext.x1 - mx && p.x <= ext.x2 + mx && p.y >= ext.y1 - my && p.y <= ext.y2 + my;
+};
+
+/** Longest main-thread slice spent drawing elements into the layer bitmap before yielding. */
+const LAYER_SLICE_MS = 20;
 
 /** Lets the browser run other tasks (input, timers) between slices, without waiting for a frame. */
 const yieldTask = () =>
@@ -89,6 +123,10 @@ export class GraphCanvas {
   private precomputed = false;
   private labelTimer: ReturnType<typeof setTimeout> | null = null;
   private labelling = false;
+  /** True while prebuildLayers() fills the layer bitmap (labels wait for it). */
+  private building = false;
+  /** 1 × 1 canvas that layer bitmaps are drawn onto to make the browser rasterize them. */
+  private scratch: CanvasRenderingContext2D | null = null;
   aggregated = false;
 
   constructor(
@@ -266,38 +304,61 @@ export class GraphCanvas {
     }
     const pos = (id: string) => positions?.[id] ?? current.get(id) ?? initial.get(id) ?? { x: 0, y: 0 };
 
+    let layered = 0;
     const keepIds = new Set<string>([
       ...view.nodes.map((n) => n.data.id),
       ...view.edges.map((e) => e.data.id),
     ]);
+    const newNodes = view.nodes.filter((n) => !current.has(n.data.id));
+    const newEdges = view.edges.filter((e) => cy.getElementById(e.data.id).empty());
+    const sliced = newNodes.length + newEdges.length > ADD_CHUNK;
+    // The viewport of the first paint, known before anything is added: where it makes labels
+    // readable, the nodes in and around it are labelled now (measured in the slices, drawn into
+    // the layer), not in extra frames after the paint.
+    const fit = !current.size || positions !== null || sliced;
+    const vp = fit ? this.fitViewport(view.nodes.map((n) => pos(n.data.id))) : null;
+    const zoom = vp?.zoom ?? cy.zoom();
+    const deferLabels = view.nodes.length > LABEL_DEFER;
+    const near = deferLabels && zoom >= LABEL_ZOOM ? nearView(vp ? this.extentOf(vp) : cy.extent()) : null;
     const adds: ElementDefinition[] = [];
-    for (const n of view.nodes) {
-      if (current.has(n.data.id)) continue;
+    for (const n of newNodes) {
+      const p = pos(n.data.id);
       adds.push({
         group: 'nodes',
         data: n.data,
-        position: { ...pos(n.data.id) },
-        classes: nodeClasses(n.data, view.nodes.length > LABEL_DEFER),
+        position: { ...p },
+        classes: nodeClasses(n.data, deferLabels && !near?.(p)),
       });
     }
-    for (const e of view.edges)
-      if (cy.getElementById(e.data.id).empty())
-        adds.push({ group: 'edges', data: e.data, classes: edgeClasses(e.data, big) });
+    for (const e of newEdges) adds.push({ group: 'edges', data: e.data, classes: edgeClasses(e.data, big) });
     // Big additions go in slices inside one batch held across the slices: Cytoscape draws
     // nothing while batching, so no frame redraws a half-added graph, and each task stays short.
-    const sliced = adds.length > ADD_CHUNK;
+    if (sliced) {
+      await yieldTask();
+      step('yield');
+    }
     cy.startBatch();
     try {
       cy.elements()
         .filter((e) => !keepIds.has(e.id()))
         .remove();
       if (positions && current.size) this.applyPositions(positions);
-      for (let i = 0; i < adds.length; i += ADD_CHUNK) {
-        const added = cy.add(adds.slice(i, i + ADD_CHUNK));
+      // Slices start at ADD_CHUNK elements and are resized to take about ADD_SLICE_MS each
+      // (curved edges with arrows cost several times more than straight lines, and a busy
+      // machine makes every slice slower).
+      let chunk = ADD_CHUNK;
+      for (let i = 0; i < adds.length; ) {
+        const t = performance.now();
+        const added = cy.add(adds.slice(i, i + chunk));
         this.applyFilters(added);
         if (sliced) this.precompute(added);
+        i += chunk;
+        const ms = performance.now() - t;
+        chunk = Math.round(
+          Math.min(ADD_CHUNK_MAX, Math.max(ADD_CHUNK_MIN, (chunk * ADD_SLICE_MS) / Math.max(ms, 1))),
+        );
         step('add');
-        if (i + ADD_CHUNK < adds.length) {
+        if (i < adds.length) {
           await yieldTask();
           step('yield');
         }
@@ -308,6 +369,10 @@ export class GraphCanvas {
         await yieldTask();
         step('yield');
       }
+      if (vp) cy.viewport(vp);
+      // Still inside the batch (no frame can be drawn): paint the graph into Cytoscape's layer
+      // bitmap in slices, so the first frame draws one image instead of every element.
+      if (sliced) layered = await this.prebuildLayers(step);
     } finally {
       cy.endBatch();
     }
@@ -316,12 +381,12 @@ export class GraphCanvas {
         const n = this.nodes.get(id);
         if (n) n.position = p;
       }
-    if (!current.size || positions || sliced) this.fitBox(view.nodes.map((n) => pos(n.data.id)));
     // In this task, before the frame: the drawing order of all elements, so the frame only draws.
     if (sliced) this.renderer()?.getCachedZSortedEles?.();
     step('end batch, fit, z-order');
     await painted();
     step('paint');
+    const paintedFromLayers = layered > 0 && this.layersComplete();
     this.scheduleLabels();
     const firstPaintMs = performance.now() - t0;
     const layoutMs = firstPaintMs;
@@ -333,6 +398,8 @@ export class GraphCanvas {
       layoutMs,
       workerMs,
       steps,
+      layered,
+      paintedFromLayers,
     };
     this.onChange();
     return this.lastStats;
@@ -343,7 +410,7 @@ export class GraphCanvas {
     if (this.labelTimer) clearTimeout(this.labelTimer);
     this.labelTimer = setTimeout(() => {
       this.labelTimer = null;
-      if (this.labelling) this.scheduleLabels();
+      if (this.labelling || this.building) this.scheduleLabels();
       else void this.labelInView();
     }, 120);
   }
@@ -357,13 +424,8 @@ export class GraphCanvas {
   async labelInView(): Promise<number> {
     const cy = this.cy;
     if (this.labelling || cy.zoom() < LABEL_ZOOM) return 0;
-    const ext = cy.extent();
-    const [mx, my] = [ext.w / 4, ext.h / 4];
-    const todo = cy.nodes().filter((n) => {
-      if (n.hasClass('lbl')) return false;
-      const p = n.position();
-      return p.x >= ext.x1 - mx && p.x <= ext.x2 + mx && p.y >= ext.y1 - my && p.y <= ext.y2 + my;
-    });
+    const near = nearView(cy.extent());
+    const todo = cy.nodes().filter((n) => !n.hasClass('lbl') && near(n.position()));
     if (todo.empty()) return 0;
     this.labelling = true;
     try {
@@ -397,6 +459,101 @@ export class GraphCanvas {
     this.precomputed = true;
   }
 
+  /**
+   * Draws every element into Cytoscape's layered texture cache (the bitmap its canvas renderer
+   * draws a still graph from, normally filled a few elements per frame once the graph has been
+   * still for 250 ms, while each of those frames draws every element directly), LAYER_SLICE_MS
+   * per task, while the caller holds the batch so no frame is drawn meanwhile. The first frame
+   * then finds the layers for its zoom level complete and draws them as one image: with 2,000
+   * nodes and 4,000 edges, drawing them directly was a single frame of 200 to 350 ms. Uses
+   * Cytoscape internals (`data.lyrTxrCache`: `getLayers`, `dequeue`, `layersQueue`, checked on
+   * cytoscape 3.35); where they are missing or the layer would be too large (zoomed in far, or
+   * a layer above 4,000 × 4,000 px), nothing happens and the first frame draws as usual.
+   * Returns how many elements went into the layers.
+   */
+  private async prebuildLayers(step: (name: string) => void): Promise<number> {
+    const r = this.renderer();
+    const lyr = r?.data?.lyrTxrCache;
+    if (
+      !r ||
+      !lyr ||
+      typeof lyr.getLayers !== 'function' ||
+      typeof lyr.dequeue !== 'function' ||
+      typeof lyr.layersQueue?.size !== 'function' ||
+      typeof r.getCachedZSortedEles !== 'function' ||
+      typeof r.getPixelRatio !== 'function'
+    )
+      return 0;
+    // Elements still queued for rendered-style updates would invalidate the layers at the
+    // first frame: the last slice's (queued again after precompute() flushed them), and edges
+    // whose bounding box a later parallel edge discarded (recomputing it queues them).
+    r.flushRenderedStyleQueue?.();
+    this.cy.elements().boundingBox();
+    r.flushRenderedStyleQueue?.();
+    await yieldTask();
+    step('flush');
+    const eles = r.getCachedZSortedEles(true) as { nondrag?: unknown[] };
+    if (!Array.isArray(eles.nondrag) || !eles.nondrag.length) return 0;
+    await yieldTask();
+    step('z-order');
+    const pxRatio = r.getPixelRatio();
+    this.building = true;
+    try {
+      // Queue the elements instead of drawing them all now (Cytoscape's choice for the first
+      // layers ever made, and for none while the graph changed in the last 250 ms).
+      lyr.firstGet = false;
+      lyr.skipping = false;
+      if (lyr.getLayers(eles.nondrag, pxRatio)) return 0; // already complete at this zoom
+      await yieldTask();
+      step('queue layers');
+      let drawn = 0;
+      while (lyr.layersQueue.size() > 0) {
+        const t = performance.now();
+        while (lyr.layersQueue.size() > 0 && performance.now() - t < LAYER_SLICE_MS) {
+          if (!lyr.dequeue(pxRatio).length) break;
+          drawn++;
+        }
+        this.rasterLayers(lyr.layersByLevel);
+        step('layer');
+        await yieldTask();
+        step('yield');
+      }
+      return drawn;
+    } finally {
+      this.building = false;
+    }
+  }
+
+  /** Whether the layers of the current zoom level hold every element (what a frame then draws). */
+  layersComplete(): boolean {
+    const r = this.renderer();
+    const lyr = r?.data?.lyrTxrCache;
+    if (!r?.getCachedZSortedEles || !r.getPixelRatio || typeof lyr?.levelIsComplete !== 'function')
+      return false;
+    const eles = r.getCachedZSortedEles() as { nondrag?: unknown[] };
+    const lvl = Math.max(-4, Math.ceil(Math.log2(this.cy.zoom() * r.getPixelRatio())));
+    return Array.isArray(eles.nondrag) && lyr.levelIsComplete(lvl, eles.nondrag);
+  }
+
+  /**
+   * Canvas 2D records draw calls and rasterizes them when the canvas is next read: drawing a
+   * layer (1 × 1) onto a scratch canvas makes the browser rasterize what this slice drew into
+   * it now, instead of all of it in the first frame (60 ms for 6,000 elements).
+   */
+  private rasterLayers(
+    byLevel: Record<string, Array<{ canvas?: CanvasImageSource }> | undefined> | undefined,
+  ): void {
+    if (!byLevel) return;
+    if (!this.scratch) {
+      const c = document.createElement('canvas');
+      c.width = 1;
+      c.height = 1;
+      this.scratch = c.getContext('2d');
+    }
+    for (const layers of Object.values(byLevel))
+      for (const layer of layers ?? []) if (layer.canvas) this.scratch?.drawImage(layer.canvas, 0, 0, 1, 1);
+  }
+
   /** After precompute(): drop Cytoscape's queue of elements to restyle when the batch ends. */
   private forgetBatchStyles(): void {
     const p = (this.cy as unknown as { _private?: { batchStyleEles?: cytoscape.Collection } })._private;
@@ -407,22 +564,48 @@ export class GraphCanvas {
   private renderer():
     | {
         flushRenderedStyleQueue?: () => void;
-        getCachedZSortedEles?: () => unknown;
+        getCachedZSortedEles?: (forceRecalc?: boolean) => unknown;
+        getPixelRatio?: () => number;
         textureOnViewport?: boolean;
+        data?: {
+          lyrTxrCache?: {
+            firstGet?: boolean;
+            skipping?: boolean;
+            getLayers?: (eles: unknown[], pxRatio: number) => unknown[] | null;
+            dequeue?: (pxRatio: number) => unknown[];
+            layersQueue?: { size?: () => number };
+            levelIsComplete?: (lvl: number, eles: unknown[]) => boolean;
+            layersByLevel?: Record<string, Array<{ canvas?: CanvasImageSource }> | undefined>;
+          };
+        };
       }
     | undefined {
     return (this.cy as unknown as { renderer?: () => Record<string, never> }).renderer?.();
   }
 
-  private fitBox(points: Array<{ x: number; y: number }>): void {
-    if (!points.length) return;
-    const xs = points.map((p) => p.x);
-    const ys = points.map((p) => p.y);
-    const [x1, x2, y1, y2] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+  /** The zoom and pan that fit these model positions in the canvas (zoom at most 1.4). */
+  private fitViewport(points: Array<{ x: number; y: number }>): Viewport | null {
+    if (!points.length) return null;
+    let [x1, x2, y1, y2] = [Infinity, -Infinity, Infinity, -Infinity];
+    for (const p of points) {
+      x1 = Math.min(x1, p.x);
+      x2 = Math.max(x2, p.x);
+      y1 = Math.min(y1, p.y);
+      y2 = Math.max(y2, p.y);
+    }
     const w = this.cy.width() || 800;
     const h = this.cy.height() || 600;
     const zoom = Math.min(1.4, Math.max(0.02, Math.min((w - 60) / (x2 - x1 + 1), (h - 60) / (y2 - y1 + 1))));
-    this.cy.viewport({ zoom, pan: { x: w / 2 - zoom * ((x1 + x2) / 2), y: h / 2 - zoom * ((y1 + y2) / 2) } });
+    return { zoom, pan: { x: w / 2 - zoom * ((x1 + x2) / 2), y: h / 2 - zoom * ((y1 + y2) / 2) } };
+  }
+
+  /** The model-coordinate extent a viewport shows (cy.extent() of that viewport). */
+  private extentOf(vp: Viewport): Extent {
+    const w = this.cy.width() || 800;
+    const h = this.cy.height() || 600;
+    const x1 = -vp.pan.x / vp.zoom;
+    const y1 = -vp.pan.y / vp.zoom;
+    return { x1, y1, x2: x1 + w / vp.zoom, y2: y1 + h / vp.zoom, w: w / vp.zoom, h: h / vp.zoom };
   }
 
   /** Moves the nodes already on the canvas (expansion of a drawn graph), in one batch. */
