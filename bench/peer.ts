@@ -106,7 +106,8 @@ export async function runPeer(
   mkdirSync(outDir, { recursive: true });
   const allAccounts = readdirSync(path.join(estateDir, 'accounts')).sort();
   // On L a full Cloudsplaining run takes hours: a sample of accounts, timed and scaled.
-  const accounts = maxAccounts && maxAccounts < allAccounts.length ? allAccounts.slice(0, maxAccounts) : allAccounts;
+  const accounts =
+    maxAccounts && maxAccounts < allAccounts.length ? allAccounts.slice(0, maxAccounts) : allAccounts;
   if (accounts.length < allAccounts.length)
     log(`peer: Cloudsplaining on the first ${accounts.length} of ${allAccounts.length} accounts`);
   for (const acct of accounts) {
@@ -179,7 +180,8 @@ export async function runPeer(
     accounts: accounts.length,
     accountsTotal: allAccounts.length,
     ms,
-    extrapolatedMs: accounts.length < allAccounts.length ? Math.round((ms * allAccounts.length) / accounts.length) : null,
+    extrapolatedMs:
+      accounts.length < allAccounts.length ? Math.round((ms * allAccounts.length) / accounts.length) : null,
     peakRssBytes: sampler.peaks.peer?.start ?? 0,
     policiesWith,
     privilegeEscalationFindings: privEscFindings,
