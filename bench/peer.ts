@@ -105,7 +105,7 @@ export async function runPeer(
   mkdirSync(inDir, { recursive: true });
   mkdirSync(outDir, { recursive: true });
   const allAccounts = readdirSync(path.join(estateDir, 'accounts')).sort();
-  // On L a full Cloudsplaining run takes hours: a sample of accounts, timed and scaled.
+  // `--peer-accounts N`: a sample of accounts, timed and scaled to all.
   const accounts =
     maxAccounts && maxAccounts < allAccounts.length ? allAccounts.slice(0, maxAccounts) : allAccounts;
   if (accounts.length < allAccounts.length)

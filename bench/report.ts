@@ -197,20 +197,61 @@ export function renderMarkdown(r: BenchResult): string {
       ),
     );
   } else out.push(r.peer && 'error' in r.peer ? `Peer failed: ${r.peer.error}` : 'Peer skipped.', '');
-  const apiOrExplorer = (name: string, v: unknown) => {
-    const o = (v ?? {}) as { available?: boolean; error?: string; result?: unknown };
+  const unavailable = (name: string, v: unknown): string | null => {
+    const o = (v ?? {}) as { available?: boolean; error?: string };
     if (!o.available) return `${name}: not available${o.error ? ` (${o.error})` : ''}`;
     if (o.error) return `${name}: error ${o.error}`;
-    return `${name}: \`${JSON.stringify(o.result).slice(0, 800)}\``;
+    return null;
   };
-  out.push(
-    '## API and explorer',
-    '',
-    apiOrExplorer('API load', r.api),
-    '',
-    apiOrExplorer('Explorer', r.explorer),
-    '',
-  );
+  type Lat = { reqPerSec: number; p50: number; p95: number; p99: number; non2xx: number };
+  const ms = (x: number | undefined) => (typeof x === 'number' ? `${Math.round(x)} ms` : 'n/a');
+  out.push('## API and explorer', '');
+  const apiMissing = unavailable('API load', r.api);
+  const api = (r.api as { result?: Record<string, unknown> } | undefined)?.result;
+  if (apiMissing || !api) out.push(apiMissing ?? 'API load: no result', '');
+  else {
+    const seq = (api.sequential ?? {}) as Record<string, Lat | undefined>;
+    const rows = (['lookup', 'neighbourhood', 'paths'] as const)
+      .filter((k) => api[k])
+      .map((k) => {
+        const l = api[k] as Lat;
+        return [
+          k,
+          n(Math.round(l.reqPerSec)),
+          ms(l.p50),
+          ms(l.p95),
+          ms(l.p99),
+          n(l.non2xx),
+          seq[k] ? `${ms(seq[k]!.p50)} / ${ms(seq[k]!.p95)}` : 'n/a',
+        ];
+      });
+    out.push(
+      `API load on ${n(Number(api.principals ?? 0))} principals, ${api.connections ?? '?'} connections, ${api.durationSec ?? '?'} s per scenario:`,
+      '',
+      table(['request', 'req/s', 'p50', 'p95', 'p99', 'non-2xx', 'one at a time p50 / p95'], rows),
+    );
+  }
+  const exMissing = unavailable('Explorer', r.explorer);
+  const ex = (r.explorer as { result?: { browser?: string; rows?: Record<string, unknown>[] } } | undefined)
+    ?.result;
+  if (exMissing || !ex?.rows) out.push(exMissing ?? 'Explorer: no result', '');
+  else
+    out.push(
+      `Explorer in headless ${ex.browser ?? 'Chromium'}:`,
+      '',
+      table(
+        ['nodes', 'edges', 'first paint', 'layout worker', 'longest task', 'long tasks', 'renderer CPU'],
+        ex.rows.map((x) => [
+          n(Number(x.nodes)),
+          n(Number(x.edges)),
+          ms(x.firstPaintMs as number),
+          ms(x.workerMs as number),
+          ms(x.longestTaskMs as number),
+          String(x.longTasks ?? 'n/a'),
+          ms(x.rendererCpuMs as number),
+        ]),
+      ),
+    );
   out.push('## Targets', '');
   out.push(
     table(

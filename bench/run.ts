@@ -55,7 +55,7 @@ export interface BenchOptions {
   pageCache?: string;
   skipCeiling?: boolean;
   skipPeer?: boolean;
-  /** Run the peer on the first N accounts only (default: all; 10 on L, where all take hours). */
+  /** Run the peer on the first N accounts only (default: all), its time also scaled to all. */
   peerAccounts?: number;
   /** Skip the second scan (re-scan + diff), e.g. for L on a slow machine. */
   skipRescan?: boolean;
@@ -468,7 +468,7 @@ export async function runBench(opts: BenchOptions): Promise<{ result: BenchResul
           path.join(workDir, `peer-${opts.size}`),
           planted.map((x) => x.principal),
           log,
-          opts.peerAccounts ?? (opts.size === 'L' ? 10 : undefined),
+          opts.peerAccounts,
         );
         peer = {
           ...p,
