@@ -86,7 +86,9 @@ function runWorker(job: {
   durationSec: number;
   sequential?: number;
 }): Promise<LatencySummary> {
-  const here = new URL('./api-load-worker.js', import.meta.url);
+  // From dist/ the worker is a sibling; from the TypeScript sources (vitest) use the build.
+  let here = new URL('./api-load-worker.js', import.meta.url);
+  if (!existsSync(here)) here = new URL('../dist/bench/api-load-worker.js', import.meta.url);
   return new Promise((resolve, reject) => {
     const w = new Worker(here, { workerData: job });
     w.once('error', reject);

@@ -246,7 +246,8 @@ export function renderMarkdown(r: BenchResult): string {
           n(Number(x.edges)),
           ms(x.firstPaintMs as number),
           ms(x.workerMs as number),
-          ms(x.longestTaskMs as number),
+          // Chromium reports tasks of 50 ms or more only.
+          x.longTasks === 0 ? 'under 50 ms' : ms(x.longestTaskMs as number),
           String(x.longTasks ?? 'n/a'),
           ms(x.rendererCpuMs as number),
         ]),

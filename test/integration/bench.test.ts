@@ -91,6 +91,9 @@ describe('bench runner (S smoke)', () => {
     expect(missing).toEqual([]);
     expect(result.ceiling.error).toBeUndefined();
     expect(result.peer.error).toBeUndefined();
+    expect(result.api.error).toBeUndefined();
+    expect(result.api.result.lookup.requests).toBeGreaterThan(0);
+    expect(result.explorer.error).toBeUndefined();
     expect(result.load.nodeRows).toBeGreaterThan(0);
     expect(result.load.relRows).toBeGreaterThan(0);
     expect(result.ceiling.nodeRows).toBe(result.load.nodeRows);
