@@ -133,12 +133,15 @@ function plainRecord(obj: Row): Row {
   return out;
 }
 
+/** One record as a plain row. */
+function rowOf<T extends RecordShape>(r: QueryResult<T>['records'][number]): Row {
+  const row: Row = {};
+  for (const key of r.keys) row[String(key)] = toPlain(r.get(key));
+  return row;
+}
+
 export function rowsOf<T extends RecordShape>(result: QueryResult<T>): Row[] {
-  return result.records.map((r) => {
-    const row: Row = {};
-    for (const key of r.keys) row[String(key)] = toPlain(r.get(key));
-    return row;
-  });
+  return result.records.map(rowOf);
 }
 
 const TRANSIENT =
@@ -214,11 +217,7 @@ export class Graph {
   async *stream(cypher: string, params: Params = {}, opts: QueryOptions = {}): AsyncGenerator<Row> {
     const session = this.session('READ');
     try {
-      for await (const record of session.run(cypher, params, txConfig(opts))) {
-        const row: Row = {};
-        for (const key of record.keys) row[String(key)] = toPlain(record.get(key));
-        yield row;
-      }
+      for await (const record of session.run(cypher, params, txConfig(opts))) yield rowOf(record);
     } finally {
       await session.close();
     }
