@@ -678,9 +678,12 @@ function backgroundAccount(rng: Rng, plan: AccountPlan, org: OrgPlan, spec: Acco
   for (let h = 0; h < nHubs; h++) hubs.add(rng.int(0, plan.roles - 1));
   const principalsHere = plan.users + plan.roles;
   const others = org.accounts.filter((x) => x.id !== acct);
-  const crossRef = (): string => {
+  // A cross-account trust names the other account's root (30 %) or one of its roles. A root
+  // admits every principal of that account allowed sts:AssumeRole, so hub roles name roles
+  // only: their fan-out stays the 100-2,000 principals they list, whatever the estate's size.
+  const crossRef = (rootShare = 0.3): string => {
     const o = rng.pick(others);
-    return rng.chance(0.3) ? arn.root(o.id) : arn.role(o.id, bgRoleName(rng.int(0, o.roles - 1)));
+    return rng.chance(rootShare) ? arn.root(o.id) : arn.role(o.id, bgRoleName(rng.int(0, o.roles - 1)));
   };
   const localRef = (): string =>
     rng.chance(0.4)
@@ -699,7 +702,7 @@ function backgroundAccount(rng: Rng, plan: AccountPlan, org: OrgPlan, spec: Acco
     if (isHub) {
       const fan = Math.min(principalsHere - 1, rng.int(100, 2000));
       const names = new Set<string>();
-      for (let i = 0; i < fan; i++) names.add(others.length > 0 && rng.chance(0.1) ? crossRef() : localRef());
+      for (let i = 0; i < fan; i++) names.add(others.length > 0 && rng.chance(0.1) ? crossRef(0) : localRef());
       names.delete(arn.role(acct, bgRoleName(r)));
       trust = trustDoc({ AWS: [...names].sort() });
     } else if (ringNext.has(r)) {
