@@ -251,6 +251,8 @@ export async function loadDerived(
   opts: {
     inputVersion?: string;
     batchSize?: number;
+    /** Write transactions in flight at once (default 2). */
+    concurrency?: number;
     onProgress?: (done: number) => void;
     log?: (message: string, fields?: Record<string, unknown>) => void;
   } = {},
@@ -323,6 +325,25 @@ export async function loadDerived(
     for (const [, m] of batch) written += m.size;
     opts.onProgress?.(written);
   };
+  // Two transactions in flight: while Neo4j writes one batch, Node reads and encodes the next.
+  // Batches hold disjoint sources, so they never touch the same derived edges; lock waits on
+  // shared targets are retried by the driver like any transient error.
+  const concurrency = Math.max(1, opts.concurrency ?? 2);
+  const inflight = new Set<Promise<void>>();
+  let failure: unknown = null;
+  const submit = async (batch: SourceEdges[]) => {
+    while (inflight.size >= concurrency) await Promise.race(inflight);
+    if (failure) {
+      await Promise.all(inflight);
+      throw failure;
+    }
+    const p: Promise<void> = flush(batch)
+      .catch((err: unknown) => {
+        failure ??= err;
+      })
+      .finally(() => inflight.delete(p));
+    inflight.add(p);
+  };
   // One group at a time (all edges of a source are in one group): by source, first emission wins.
   let pending: SourceEdges[] = [];
   let pendingRows = 0;
@@ -343,7 +364,7 @@ export async function loadDerived(
     }
     for (const entry of bySource) {
       if (pendingRows > 0 && pendingRows + entry[1].size > batchSize) {
-        await flush(pending);
+        await submit(pending);
         pending = [];
         pendingRows = 0;
       }
@@ -351,7 +372,9 @@ export async function loadDerived(
       pendingRows += entry[1].size;
     }
   }
-  await flush(pending);
+  await submit(pending);
+  await Promise.all(inflight);
+  if (failure) throw failure;
   const edgesMs = Date.now() - tEdges;
 
   // Prune what earlier passes derived from sources this one derived nothing from.

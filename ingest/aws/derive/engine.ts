@@ -581,31 +581,30 @@ export function deriveAws(
   // ---------------------------------------------------------------- effective access + tier zero
   const iamActions = catalog.byService.get('iam') ?? [];
   const admins = new Set<string>();
-  // Principals with the same policies, boundary and account share their effective access,
-  // unless a policy reads principal-specific context (conditions, policy variables).
+  // Principals with the same policies, boundary and account share their effective access when
+  // the context values their policies (and SCPs) read are the same too: evaluation reads nothing
+  // else about the principal. A region condition in an SCP thus no longer makes every principal
+  // of the account its own class; a policy reading aws:username still does.
   const accessCache = new Map<string, { rows: Map<string, AccessRow>; granted: number; iamStar: number }>();
-  const personalDocs = new WeakMap<object, boolean>();
-  const personalDoc = (x: NamedPolicy) => {
-    const doc = x.document;
-    if (!doc || typeof doc !== 'object') return false;
-    let v = personalDocs.get(doc);
-    if (v === undefined) {
-      const t = JSON.stringify(doc);
-      v = t.includes('Condition') || t.includes('${');
-      personalDocs.set(doc, v);
-    }
-    return v;
-  };
-  const personal = (p: Principal) =>
-    [
+  const accessKey = (p: Principal) => {
+    const refs = new Set<string>();
+    const docs = [
       ...p.policies,
       ...(p.boundary ? [p.boundary] : []),
       ...(model.org.get(p.account)?.scps.flat() ?? []),
-    ].some(personalDoc);
-  const accessKey = (p: Principal) =>
-    personal(p)
-      ? null
-      : JSON.stringify([p.account, p.type, p.boundary?.id ?? null, p.policies.map((x) => x.id).sort()]);
+    ];
+    for (const x of docs) for (const k of contextRefs(x)) refs.add(k);
+    const vals = ev.context(p).values;
+    const refVals = [...refs].sort().map((k) => (Object.hasOwn(vals, k) ? (vals[k] ?? null) : '~'));
+    return JSON.stringify([
+      p.account,
+      p.type,
+      ev.scpExempt(p) ? 1 : 0,
+      p.boundary?.id ?? null,
+      p.policies.map((x) => x.id).sort(),
+      refVals,
+    ]);
+  };
   // How many principals still to come share each key: an entry is kept only while another
   // principal will read it, so the cache holds shared classes in flight, not every principal.
   const accessKeys = new Map<Principal, string | null>();
