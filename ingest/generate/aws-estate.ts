@@ -702,7 +702,8 @@ function backgroundAccount(rng: Rng, plan: AccountPlan, org: OrgPlan, spec: Acco
     if (isHub) {
       const fan = Math.min(principalsHere - 1, rng.int(100, 2000));
       const names = new Set<string>();
-      for (let i = 0; i < fan; i++) names.add(others.length > 0 && rng.chance(0.1) ? crossRef(0) : localRef());
+      for (let i = 0; i < fan; i++)
+        names.add(others.length > 0 && rng.chance(0.1) ? crossRef(0) : localRef());
       names.delete(arn.role(acct, bgRoleName(r)));
       trust = trustDoc({ AWS: [...names].sort() });
     } else if (ringNext.has(r)) {
