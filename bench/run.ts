@@ -19,6 +19,7 @@ import { EdgeSets } from '../cypher/schema/index.js';
 import {
   ESTATE_SIZES,
   type EstateSize,
+  GENERATOR_VERSION,
   generateAwsEstate,
   isEstateSize,
   type PlantedPath,
@@ -170,11 +171,16 @@ async function ensureEstate(
   const dir = path.join(workDir, 'estates', `${opts.size}-${opts.seed}`);
   const manifestFile = path.join(dir, 'permgraph-aws-collection.json');
   type Manifest = {
+    tool?: string;
     generated?: { size: string; seed: number; principals: number; counts: Record<string, number> };
   };
   let manifest: Manifest | null = null;
   if (existsSync(manifestFile)) manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as Manifest;
-  const cached = manifest?.generated?.size === opts.size && manifest.generated.seed === opts.seed;
+  // An estate made by another generator version differs for the same seed: regenerate it.
+  const cached =
+    manifest?.generated?.size === opts.size &&
+    manifest.generated.seed === opts.seed &&
+    manifest.tool === `permgraph generate (generator v${GENERATOR_VERSION})`;
   let generateMs: number | null = null;
   let bytes = 0;
   if (!cached) {

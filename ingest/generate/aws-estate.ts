@@ -42,7 +42,8 @@ export function isEstateSize(value: unknown): value is EstateSize {
 export const COLLECTED_AT = '2026-11-27T12:00:00Z';
 const BASE_MS = Date.parse(COLLECTED_AT);
 const DAY = 86_400_000;
-const GENERATOR_VERSION = 2;
+/** Bumped whenever the same seed yields a different estate (cached estates are regenerated). */
+export const GENERATOR_VERSION = 3;
 
 export interface GenerateOptions {
   size: EstateSize;
