@@ -8,7 +8,7 @@
 // references: https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html
 // providers: aws
 MATCH (a:Principal)-[c:CAN_ACCESS]->(x:Entity)
-WHERE c.service = 'iam' AND 'iam:PassRole' IN c.actions AND (c.allResources = true OR '*' IN c.resources)
+WHERE (c.service = '*' OR c.service = 'iam' AND 'iam:PassRole' IN c.actions) AND (c.allResources = true OR '*' IN c.resources)
   AND coalesce(a.tierZero, false) = false
 RETURN DISTINCT a.id AS subjectId, a.name AS subjectName, a.kind AS kind, x.id AS targetId
 ORDER BY subjectId

@@ -11,7 +11,7 @@ MATCH (a:Principal)-[c:CAN_ACCESS]->()
 WHERE coalesce(a.tierZero, false) = false
 WITH a, collect(c) AS grants
 WHERE any(g IN grants WHERE 'Permissions management' IN g.accessLevels)
-  AND any(g IN grants WHERE 'iam:PassRole' IN g.actions OR 'iam.serviceAccounts.actAs' IN g.actions
+  AND any(g IN grants WHERE g.service = '*' OR 'iam:PassRole' IN g.actions OR 'iam.serviceAccounts.actAs' IN g.actions
       OR 'Microsoft.ManagedIdentity/userAssignedIdentities/assign/action' IN g.actions)
 RETURN a.id AS subjectId, a.name AS subjectName, a.kind AS kind, size(grants) AS grants
 ORDER BY subjectId

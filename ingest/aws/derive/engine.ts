@@ -55,7 +55,9 @@ interface Ability {
 }
 
 function merge(parts: (Ability | Decision)[], extra: string[] = []): Ability {
-  const conditions = parts.flatMap((p) => p.conditions);
+  const conditions: UndecidedCondition[] = [];
+  for (const c of parts.flatMap((p) => p.conditions))
+    if (!conditions.some((x) => sameCondition(x, c))) conditions.push(c);
   for (const e of extra) conditions.push({ operator: 'Precondition', key: 'inventory', values: e });
   const seen = new Set<string>();
   const grantedBy: Grant[] = [];
@@ -410,6 +412,13 @@ interface AccessStatic {
   grantedBy: PropValue;
 }
 
+/** The same undecided condition (operator, key, values), e.g. one SCP's region test read for each action. */
+function sameCondition(a: UndecidedCondition, b: UndecidedCondition): boolean {
+  return (
+    a.operator === b.operator && a.key === b.key && JSON.stringify(a.values) === JSON.stringify(b.values)
+  );
+}
+
 const accessStatics = new WeakMap<object, AccessStatic>();
 function accessStatic(rs: AccessRow[], cacheOn: object): AccessStatic {
   const hit = accessStatics.get(cacheOn);
@@ -427,7 +436,12 @@ function accessStatic(rs: AccessRow[], cacheOn: object): AccessStatic {
   }
   const resources = new Set<string>();
   for (const r of rs) for (const x of r.resources) resources.add(x);
-  const conditions = rs.flatMap((r) => r.conditions).slice(0, 10);
+  const conditions: UndecidedCondition[] = [];
+  for (const r of rs)
+    for (const c of r.conditions) {
+      if (conditions.length >= 10) break;
+      if (!conditions.some((x) => sameCondition(x, c))) conditions.push(c);
+    }
   const grants = rs.length === 1 ? rs[0]!.grants : new Map(rs.flatMap((r) => [...r.grants.entries()]));
   const grantedBy: Grant[] = [];
   for (const e of grants.values()) {
@@ -585,7 +599,10 @@ export function deriveAws(
   // the context values their policies (and SCPs) read are the same too: evaluation reads nothing
   // else about the principal. A region condition in an SCP thus no longer makes every principal
   // of the account its own class; a policy reading aws:username still does.
-  const accessCache = new Map<string, { rows: Map<string, AccessRow>; granted: number; iamStar: number }>();
+  const accessCache = new Map<
+    string,
+    { rows: Map<string, AccessRow>; granted: number; iamStar: number; broad: number; broadIam: number }
+  >();
   const accessKey = (p: Principal) => {
     const refs = new Set<string>();
     const docs = [
@@ -626,6 +643,8 @@ export function deriveAws(
     const rows = cached?.rows ?? new Map<string, AccessRow>();
     let granted = cached?.granted ?? 0;
     let iamStar = cached?.iamStar ?? 0;
+    let broad = cached?.broad ?? 0;
+    let broadIam = cached?.broadIam ?? 0;
     const cands = cached ? new Map() : candidateActions(p, catalog);
     timings.candidateActions = (timings.candidateActions ?? 0) + cands.size;
     if (!cached) timings.accessComputed = (timings.accessComputed ?? 0) + 1;
@@ -676,6 +695,7 @@ export function deriveAws(
     for (const { a, resources } of cands.values()) {
       let row: AccessRow | undefined;
       let star = false;
+      let anyStar = false;
       let node = root;
       if (expanded) {
         for (const i of member.get(a) ?? []) node = step(node, i);
@@ -713,11 +733,14 @@ export function deriveAws(
         }
         row.resources.add(r);
         if (r === '*' && !d.conditional) star = true;
+        if (r === '*') anyStar = true;
         if (r === '*') row.allResources = true;
         if (d.conditional) {
           row.conditional = true;
-          if (row.conditions.length < 10)
-            row.conditions.push(...d.conditions.slice(0, 10 - row.conditions.length));
+          for (const c of d.conditions) {
+            if (row.conditions.length >= 10) break;
+            if (!row.conditions.some((x) => sameCondition(x, c))) row.conditions.push(c);
+          }
         }
         for (const g of d.grantedBy) {
           const k = grantKey(g);
@@ -733,10 +756,19 @@ export function deriveAws(
         granted += 1;
         if (a.service === 'iam') iamStar += 1;
       }
+      if (anyStar) {
+        broad += 1;
+        if (a.service === 'iam') broadIam += 1;
+      }
     }
-    if (cacheKey && !cached && usesLeft > 0) accessCache.set(cacheKey, { rows, granted, iamStar });
+    if (cacheKey && !cached && usesLeft > 0)
+      accessCache.set(cacheKey, { rows, granted, iamStar, broad, broadIam });
     const isAdmin = granted >= catalog.size * 0.9 && iamStar === iamActions.length;
     const isIamStar = iamActions.length > 0 && iamStar === iamActions.length;
+    // Every action on every resource, some of it only under conditions (an admin policy in an
+    // account whose SCP allows two regions, or behind MFA): one "*" edge, as for an admin,
+    // marked conditional with its conditions, instead of a conditional edge per service.
+    const isBroad = broad >= catalog.size * 0.9 && broadIam === iamActions.length;
     if (isAdmin) {
       admins.add(p.id);
       tierZero.set(p.id, 'aws-admin-star: effective "*" on "*"');
@@ -787,7 +819,7 @@ export function deriveAws(
         crossAccount: false,
       };
     };
-    if (isAdmin) {
+    if (isAdmin || isBroad) {
       emit('CAN_ACCESS', p.id, target, '*', accessProps([...rows.values()], '*', rows));
     } else {
       for (const row of rows.values())

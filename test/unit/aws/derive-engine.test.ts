@@ -44,4 +44,35 @@ describe('tier zero under a region-restricting SCP', () => {
     // Its member still reaches it, as do the users and roles holding AdministratorAccess.
     expect(t0.get(ids.user(A, 'admin-alice'))).toMatch(/^aws-(iam|admin)-star/);
   });
+
+  it('gives an admin whose access is partly conditional one "*" CAN_ACCESS edge with each condition once', async () => {
+    const snap = plantedSnapshot();
+    const scp = snap.nodes.find((n) => n.name === 'deny-blocked')!;
+    const doc = scp.props!.document as { Statement: Record<string, unknown>[] };
+    doc.Statement.push({
+      Effect: 'Deny',
+      NotAction: ['iam:*', 'sts:*', 'organizations:*', 'support:*'],
+      Resource: '*',
+      Condition: { StringNotEquals: { 'aws:RequestedRegion': ['eu-west-1'] } },
+    });
+    const out = deriveAws(snap, await loadCatalog(), new Date('2026-12-03T00:00:00Z'));
+    const access = (id: string) => out.edges.filter((e) => e.type === 'CAN_ACCESS' && e.source === id);
+    const alice = access(ids.user(A, 'admin-alice'));
+    expect(alice.map((e) => e.props.service)).toEqual(['*']);
+    expect(alice[0]!.props.conditional).toBe(true);
+    const conds = alice[0]!.props.conditions as unknown as { key: string }[];
+    expect(conds.filter((c) => c.key.toLowerCase() === 'aws:requestedregion')).toHaveLength(1);
+    expect(Number(alice[0]!.props.highRiskCount)).toBeGreaterThan(1000);
+    // Without the SCP the same user is an unconditional admin: still one "*" edge.
+    const plain = deriveAws(plantedSnapshot(), await loadCatalog(), new Date('2026-12-03T00:00:00Z'));
+    const plainAlice = plain.edges.filter(
+      (e) => e.type === 'CAN_ACCESS' && e.source === ids.user(A, 'admin-alice'),
+    );
+    expect(plainAlice.map((e) => [e.props.service, e.props.conditional])).toEqual([['*', false]]);
+    // A principal with a few services keeps one edge per service.
+    const narrow = [...new Set(out.edges.filter((e) => e.type === 'CAN_ACCESS').map((e) => e.source))]
+      .map(access)
+      .find((l) => l.length > 1);
+    expect(narrow?.every((e) => e.props.service !== '*')).toBe(true);
+  });
 });

@@ -18,10 +18,12 @@ import type { Snapshot, SnapshotNode } from '../../../ingest/snapshot/types.js';
 /**
  * Recorded with the engine as of main 477cbd8 (before the derive-speed changes); re-recorded,
  * engine unchanged, when the generator's hub roles stopped naming account roots (the XS
- * estate itself changed).
+ * estate itself changed); re-recorded when undecided conditions were de-duplicated in edge
+ * properties (one SCP's region test listed once, not once per action) and an admin with
+ * conditional access got one "*" CAN_ACCESS edge (none in XS: the counts are unchanged).
  */
 const GOLDEN = {
-  digest: 'cd4964ef4aae7f339b768e13909a27e9c65d3785951bf4c96a3b51840dc46aae',
+  digest: '7b895ab7a654f688bb26368556083a3acc8918ea73548f226670e6352b142b14',
   counts: {
     tierZero: 36,
     CAN_ACCESS: 4566,
