@@ -357,6 +357,9 @@ function neo4jConf(cfg: LocalNeo4jConfig): string {
     `server.directories.import=${d('import')}`,
     `server.directories.plugins=${d('plugins')}`,
     `server.directories.transaction.logs.root=${d('data/transactions')}`,
+    // The default keeps two days of transaction logs: on L a derive pass alone writes ~18 GB of
+    // them. The graph is rebuilt from the clouds, not restored from logs: keep about 1 GB.
+    'db.tx_log.rotation.retention_policy=1G size',
     `server.memory.pagecache.size=${cfg.pageCache}`,
     `dbms.memory.transaction.total.max=${cfg.txMemoryMax}`,
     'db.transaction.timeout=0',
