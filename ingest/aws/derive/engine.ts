@@ -414,9 +414,14 @@ interface AccessStatic {
 
 /** The same undecided condition (operator, key, values), e.g. one SCP's region test read for each action. */
 function sameCondition(a: UndecidedCondition, b: UndecidedCondition): boolean {
-  return (
-    a.operator === b.operator && a.key === b.key && JSON.stringify(a.values) === JSON.stringify(b.values)
-  );
+  if (a === b) return true;
+  if (a.operator !== b.operator || a.key !== b.key) return false;
+  const x = a.values;
+  const y = b.values;
+  if (x === y) return true;
+  if (Array.isArray(x) && Array.isArray(y))
+    return x.length === y.length && x.every((v, i) => v === y[i] || JSON.stringify(v) === JSON.stringify(y[i]));
+  return JSON.stringify(x) === JSON.stringify(y);
 }
 
 const accessStatics = new WeakMap<object, AccessStatic>();
@@ -683,6 +688,7 @@ export function deriveAws(
         } else for (const { a } of cands.values()) if (set.has(a)) add(a);
       }
     const root: SigNode = { next: null, bySig: null };
+    const condsMerged = new Map<AccessRow, Set<Decision>>();
     const step = (node: SigNode, i: number): SigNode => {
       node.next ??= new Map();
       let child = node.next.get(i);
@@ -737,9 +743,18 @@ export function deriveAws(
         if (r === '*') row.allResources = true;
         if (d.conditional) {
           row.conditional = true;
-          for (const c of d.conditions) {
-            if (row.conditions.length >= 10) break;
-            if (!row.conditions.some((x) => sameCondition(x, c))) row.conditions.push(c);
+          // Decisions are shared by actions of one signature: merge each one's conditions once.
+          let seen = condsMerged.get(row);
+          if (!seen) {
+            seen = new Set();
+            condsMerged.set(row, seen);
+          }
+          if (!seen.has(d)) {
+            seen.add(d);
+            for (const c of d.conditions) {
+              if (row.conditions.length >= 10) break;
+              if (!row.conditions.some((x) => sameCondition(x, c))) row.conditions.push(c);
+            }
           }
         }
         for (const g of d.grantedBy) {
