@@ -420,7 +420,9 @@ function sameCondition(a: UndecidedCondition, b: UndecidedCondition): boolean {
   const y = b.values;
   if (x === y) return true;
   if (Array.isArray(x) && Array.isArray(y))
-    return x.length === y.length && x.every((v, i) => v === y[i] || JSON.stringify(v) === JSON.stringify(y[i]));
+    return (
+      x.length === y.length && x.every((v, i) => v === y[i] || JSON.stringify(v) === JSON.stringify(y[i]))
+    );
   return JSON.stringify(x) === JSON.stringify(y);
 }
 
