@@ -29,6 +29,13 @@ export const log: Logger = {
   error: (m, f) => line('error', m, f),
 };
 
+/**
+ * The `log` callback the pipeline takes (ImportContext['log']): a line whose fields carry a
+ * `warning` (what the warning is about) goes out at warn level, the rest at info.
+ */
+export const pipelineLog = (message: string, fields?: Record<string, unknown>): void =>
+  fields?.warning ? log.warn(message, fields) : log.info(message, fields);
+
 export interface ProgressEvent {
   phase: string;
   done: number;

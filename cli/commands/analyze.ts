@@ -3,7 +3,7 @@ import { type AnalyzeSummary, runAnalyses } from '../../analyze/index.js';
 import type { Graph } from '../../cypher/db/graph.js';
 import { type DeriveSummary, deriveAll } from '../../ingest/pipeline.js';
 import { usageError, withGraph } from '../context.js';
-import { log, printJson, table } from '../ui.js';
+import { pipelineLog, printJson, table } from '../ui.js';
 
 export interface AnalyzeOptions {
   force?: boolean;
@@ -22,7 +22,7 @@ export interface AnalyzeResult {
  * (skipped per provider when its input did not change, unless forced).
  */
 export async function deriveStep(graph: Graph, opts: AnalyzeOptions): Promise<DeriveSummary[]> {
-  return deriveAll(graph, { force: Boolean(opts.force), log: (m, f) => log.info(m, f) });
+  return deriveAll(graph, { force: Boolean(opts.force), log: pipelineLog });
 }
 
 /** `permgraph analyze`: derive, then the saved analyses (findings with fingerprints, PCI). */
@@ -30,7 +30,7 @@ export async function analyze(graph: Graph, opts: AnalyzeOptions): Promise<Analy
   const derived = await deriveStep(graph, opts);
   if (opts.deriveOnly) return { derived };
   const analysis = await runAnalyses(graph, {
-    log: (m, f) => log.info(m, f),
+    log: pipelineLog,
     ...(opts.lookbackDays !== undefined ? { lookbackDays: opts.lookbackDays } : {}),
   });
   return { derived, analysis };

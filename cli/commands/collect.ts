@@ -6,7 +6,7 @@ import { collectAws } from '../../ingest/aws/collect/index.js';
 import { checkCollection, defaultRegions } from '../../ingest/aws/collect/live.js';
 import { importFiles } from '../../ingest/pipeline.js';
 import { withGraph } from '../context.js';
-import { log, printJson, table } from '../ui.js';
+import { log, pipelineLog, printJson, table } from '../ui.js';
 
 /** The collector's options, shared by `collect aws` and `scan --collect aws`. */
 export interface AwsCollectCliOptions {
@@ -91,14 +91,12 @@ export function registerCollect(
           roleName: o.roleName,
           ...(o.endpointUrl ? { endpointUrl: o.endpointUrl } : {}),
           concurrency: o.concurrency,
-          log: (m, f) => log.info(m, f),
+          log: pipelineLog,
           now,
         });
         checkCollection(result, (m) => log.warn(m));
         const imported = o.import
-          ? await withGraph({}, (graph) =>
-              importFiles(graph, [result.out], { log: (m, f) => log.info(m, f), now }),
-            )
+          ? await withGraph({}, (graph) => importFiles(graph, [result.out], { log: pipelineLog, now }))
           : null;
         if (o.json) {
           printJson({ collection: result, import: imported });

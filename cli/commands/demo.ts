@@ -14,7 +14,7 @@ import { type EstateSize, generateAwsEstate, isEstateSize } from '../../ingest/g
 import { startServer } from '../../server/server.js';
 import { createToken, listTokens, revokeToken } from '../../server/tokens.js';
 import { parsePort, usageError } from '../context.js';
-import { log, printJson } from '../ui.js';
+import { log, pipelineLog, printJson } from '../ui.js';
 
 const DEMO_TOKEN_NAME = 'demo';
 
@@ -70,7 +70,7 @@ export async function prepareDemo(
   log.info('Scanning the demo estate: import -> derive -> analyze');
   const r = await runScan(graph, {
     inputs: [opts.dir],
-    log: (m, f) => log.info(m, f),
+    log: pipelineLog,
     onProgress: (e) => log.info(`${e.stage}: ${e.message}`),
   });
   return {

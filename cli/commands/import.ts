@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { importFiles } from '../../ingest/pipeline.js';
 import { withGraph } from '../context.js';
-import { log, printJson, progressReporter, table } from '../ui.js';
+import { log, pipelineLog, printJson, progressReporter, table } from '../ui.js';
 
 export function registerImport(
   program: Command,
@@ -19,7 +19,7 @@ export function registerImport(
           withGraph({}, async (graph) => {
             const bars = new Map<string, ReturnType<typeof progressReporter>>();
             const r = await importFiles(graph, files, {
-              log: (m, f) => log.info(m, f),
+              log: pipelineLog,
               batchSize: o.batchSize,
               onProgress: (file, p) => {
                 let bar = bars.get(file);

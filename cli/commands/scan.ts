@@ -8,7 +8,7 @@ import { dataRoot } from '../../cypher/db/config.js';
 import { loadRegistry, SEVERITIES, SEVERITY_RANK, type Severity } from '../../cypher/registry.js';
 import { collectingProviders } from '../../ingest/pipeline.js';
 import { ExitCode, usageError, withGraph } from '../context.js';
-import { log, printJson, table } from '../ui.js';
+import { log, pipelineLog, printJson, table } from '../ui.js';
 import { type AwsCollectCliOptions, addAwsCollectOptions, checkConcurrency } from './collect.js';
 
 const FORMATS = ['text', 'json', 'sarif', 'markdown'] as const;
@@ -144,7 +144,7 @@ export function registerScan(
                 inputs: files,
                 ...(collect ? { collect } : {}),
                 lookbackDays: o.lookbackDays,
-                log: (m, f) => log.info(m, f),
+                log: pipelineLog,
                 onProgress: (e) => log.info(`${e.stage}: ${e.message}`, { stage: e.stage, pct: e.pct }),
               });
               const body = scanJson(s.diff, {

@@ -3,7 +3,7 @@
  * estate: derive runs at import, analyze skips unchanged input, --force rebuilds the same.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Graph } from '../../cypher/db/graph.js';
@@ -48,5 +48,32 @@ describe('permgraph analyze (AWS)', () => {
     const table = runCli(['analyze'], env);
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/aws\s+unchanged \(skipped\)/);
+  });
+
+  it('analyze runs with a heap sized to the machine unless NODE_OPTIONS sets one', () => {
+    const heapLimit = (stderr: string): number => {
+      const line = stderr
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as { heapLimitMiB?: number })
+        .find((l) => l.heapLimitMiB !== undefined);
+      if (!line?.heapLimitMiB) throw new Error(`no derive line with heapLimitMiB in:\n${stderr}`);
+      return line.heapLimitMiB;
+    };
+    const { NODE_OPTIONS: _ignored, ...env } = cliEnv();
+    const sized = runCli(['analyze', '--derive-only', '--force', '--json'], env);
+    expect(sized.code, sized.stderr).toBe(0);
+    const want = Math.min(8192, Math.floor((totalmem() * 0.4) / 2 ** 30) * 1024);
+    // Relaunched only when that adds a GiB to the default; either way at least the default.
+    if (want >= 5120) expect(heapLimit(sized.stderr)).toBeGreaterThanOrEqual(want);
+
+    const chosen = runCli(['analyze', '--derive-only', '--force', '--json'], {
+      ...env,
+      NODE_OPTIONS: '--max-old-space-size=1536',
+    });
+    expect(chosen.code, chosen.stderr).toBe(0);
+    const limit = heapLimit(chosen.stderr);
+    expect(limit).toBeGreaterThanOrEqual(1536);
+    expect(limit).toBeLessThan(2048);
   });
 });

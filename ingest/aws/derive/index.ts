@@ -4,6 +4,7 @@
  * collected input has not changed since the last pass, unless forced.
  */
 import { randomUUID } from 'node:crypto';
+import { getHeapStatistics } from 'node:v8';
 import type { Graph } from '../../../cypher/db/graph.js';
 import { labelsFor } from '../../../cypher/schema/index.js';
 import {
@@ -16,6 +17,7 @@ import {
 import type { DeriveSummary, ImportContext } from '../../pipeline.js';
 import { loadCatalog } from '../policy/index.js';
 import { deriveAws } from './engine.js';
+import { heapAdvice } from './heap.js';
 import { adminNodeId } from './model.js';
 
 export { type DeriveOutput, deriveAws } from './engine.js';
@@ -38,10 +40,15 @@ async function ensureAdminNodes(graph: Graph, accounts: string[]): Promise<void>
 }
 
 /** Reads the collected AWS data and runs the pass into `spill`; the snapshot is dropped on return. */
-async function evaluate(graph: Graph, spill: EdgeSpill, now: Date) {
+async function evaluate(graph: Graph, spill: EdgeSpill, now: Date, log: ImportContext['log']) {
   const t0 = Date.now();
   const snap = await dumpProviderSnapshot(graph, 'aws');
   const readMs = Date.now() - t0;
+  const principals = snap.nodes.filter(
+    (n) => !n.stub && (n.kind === 'AWSUser' || n.kind === 'AWSRole'),
+  ).length;
+  const advice = heapAdvice(principals);
+  if (advice) log(advice, { principals, warning: 'heap' });
   const catalog = await loadCatalog();
   const out = deriveAws(snap, catalog, now, (e) => spill.add(e));
   const missingAdmins = out.adminAccounts.filter((a) => !snap.nodes.some((n) => n.id === adminNodeId(a)));
@@ -63,11 +70,18 @@ export async function deriveAwsGraph(
   // one partition at a time, so memory does not grow with the number of derived edges.
   const spill = new EdgeSpill();
   try {
-    const { out, missingAdmins, readMs } = await evaluate(graph, spill, opts.now ?? new Date());
+    const { out, missingAdmins, readMs } = await evaluate(graph, spill, opts.now ?? new Date(), opts.log);
     const tEval = Date.now();
     opts.log(
       `aws derive: ${spill.count} edges, ${out.tierZero.length} tier-zero nodes (read ${secs(readMs)}, evaluate ${secs(tEval - t0 - readMs)})`,
-      { ...out.stats, ...out.timings, readMs, evaluateMs: tEval - t0 - readMs, heapUsedMiB: heapMiB() },
+      {
+        ...out.stats,
+        ...out.timings,
+        readMs,
+        evaluateMs: tEval - t0 - readMs,
+        heapUsedMiB: heapMiB(),
+        heapLimitMiB: Math.round(getHeapStatistics().heap_size_limit / 2 ** 20),
+      },
     );
     await ensureAdminNodes(graph, missingAdmins);
     const run = `aws-${new Date().toISOString()}-${randomUUID().slice(0, 8)}`;
