@@ -2,7 +2,7 @@
 // Commands that load and derive get a heap sized to the machine (dist/cli/launch.js says why);
 // the CLI then runs in a child Node with that limit, and this process relays its exit.
 import { spawn } from 'node:child_process';
-import { totalmem } from 'node:os';
+import { constants, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { getHeapStatistics } from 'node:v8';
 import { heapToLaunch } from '../dist/cli/launch.js';
@@ -39,6 +39,8 @@ if (heapMiB === null) {
     if (signal) {
       for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.off(s, relay);
       process.kill(process.pid, signal);
+      // As PID 1 (in a container) the default action does not apply: exit as a shell would.
+      setTimeout(() => process.exit(128 + (constants.signals[signal] ?? 0)), 100);
     } else {
       process.exit(code ?? 1);
     }
