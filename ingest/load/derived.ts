@@ -5,7 +5,7 @@
  * Also the reverse direction: reading a provider's collected data back out of the graph as a
  * snapshot, which is what derive runs over (so derive sees every scope that is loaded).
  */
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import neo4j from 'neo4j-driver';
@@ -52,6 +52,40 @@ function fnv1a(s: string): number {
   return h >>> 0;
 }
 
+const SPILL_PREFIX = 'permgraph-derive-';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the spill directories of derive passes whose process is gone (killed, or out of
+ * memory, before its `finally` ran); at L one holds about 16 GB. A directory is named with its
+ * process id, so a live pass's directory is never touched. Returns what it removed.
+ */
+export function sweepStaleSpills(parent: string): string[] {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(parent);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const m = name.startsWith(SPILL_PREFIX) ? /^(\d+)-/.exec(name.slice(SPILL_PREFIX.length)) : null;
+    if (!m || Number(m[1]) === process.pid || alive(Number(m[1]))) continue;
+    const dir = path.join(parent, name);
+    rmSync(dir, { recursive: true, force: true });
+    removed.push(dir);
+  }
+  return removed;
+}
+
 /**
  * Derived edges spilled to temporary files as they are emitted, partitioned by source, so a
  * derive pass over a large estate holds one partition in memory when writing instead of every
@@ -60,7 +94,11 @@ function fnv1a(s: string): number {
  */
 export class EdgeSpill implements EdgeGroups {
   readonly dir: string;
+  /** Spill directories of dead passes removed when this one was made. */
+  readonly stale: string[];
   count = 0;
+  /** Bytes written to the spill files so far. */
+  bytes = 0;
   private readonly parts: number;
   private readonly bufs: string[][];
   private readonly bufChars: number[];
@@ -70,7 +108,9 @@ export class EdgeSpill implements EdgeGroups {
   constructor(opts: { parent?: string; partitions?: number; flushChars?: number } = {}) {
     this.parts = Math.max(1, opts.partitions ?? 256);
     this.flushChars = opts.flushChars ?? 256 * 1024;
-    this.dir = mkdtempSync(path.join(opts.parent ?? os.tmpdir(), 'permgraph-derive-'));
+    const parent = opts.parent ?? os.tmpdir();
+    this.stale = sweepStaleSpills(parent);
+    this.dir = mkdtempSync(path.join(parent, `${SPILL_PREFIX}${process.pid}-`));
     this.bufs = Array.from({ length: this.parts }, () => []);
     this.bufChars = new Array(this.parts).fill(0);
     this.fds = new Array(this.parts).fill(null);
@@ -92,12 +132,23 @@ export class EdgeSpill implements EdgeGroups {
   private flushPart(i: number): void {
     const buf = this.bufs[i]!;
     if (buf.length === 0) return;
-    let fd = this.fds[i];
-    if (fd === null || fd === undefined) {
-      fd = openSync(this.file(i), 'a');
-      this.fds[i] = fd;
+    const text = `${buf.join('\n')}\n`;
+    try {
+      let fd = this.fds[i];
+      if (fd === null || fd === undefined) {
+        fd = openSync(this.file(i), 'a');
+        this.fds[i] = fd;
+      }
+      this.bytes += writeSync(fd, text);
+    } catch (err) {
+      const gb = (this.bytes / 1e9).toFixed(1);
+      throw new Error(
+        `derive: cannot write derived edges to ${this.dir} after ${this.count} edges (${gb} GB): ${(err as Error).message}. ` +
+          'Edges are spilled to disk before they are written to Neo4j (about 1.2 kB each; 16 GB for 14 M edges); ' +
+          'set TMPDIR to a directory with more room.',
+        { cause: err },
+      );
     }
-    writeSync(fd, `${buf.join('\n')}\n`);
     this.bufs[i] = [];
     this.bufChars[i] = 0;
   }

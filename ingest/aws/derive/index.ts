@@ -69,6 +69,10 @@ export async function deriveAwsGraph(
   // Edges go to temporary files partitioned by source as they are emitted; the writer reads
   // one partition at a time, so memory does not grow with the number of derived edges.
   const spill = new EdgeSpill();
+  if (spill.stale.length > 0)
+    opts.log(`aws derive: removed ${spill.stale.length} spill directories of derive passes that did not finish`, {
+      removed: spill.stale,
+    });
   try {
     const { out, missingAdmins, readMs } = await evaluate(graph, spill, opts.now ?? new Date(), opts.log);
     const tEval = Date.now();

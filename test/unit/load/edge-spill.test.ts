@@ -1,4 +1,7 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type DerivedEdge, EdgeSpill } from '../../../ingest/load/derived.js';
 
@@ -48,5 +51,38 @@ describe('EdgeSpill', () => {
     expect(readdirSync(spill.dir).length).toBeGreaterThan(0);
     spill.dispose();
     expect(existsSync(spill.dir)).toBe(false);
+  });
+
+  it('removes the spill directories of passes whose process is gone, and only those', () => {
+    const parent = mkdtempSync(path.join(tmpdir(), 'pg-spill-sweep-'));
+    try {
+      const gone = spawnSync(process.execPath, ['-e', '0']).pid;
+      const dead = path.join(parent, `permgraph-derive-${gone}-abc123`);
+      const live = path.join(parent, `permgraph-derive-${process.ppid}-def456`);
+      const other = path.join(parent, 'permgraph-derive-old');
+      for (const d of [dead, live, other]) {
+        mkdirSync(d);
+        writeFileSync(path.join(d, 'part-0.ndjson'), '[]\n');
+      }
+      const spill = new EdgeSpill({ parent });
+      expect(spill.stale).toEqual([dead]);
+      expect(existsSync(dead)).toBe(false);
+      expect(existsSync(live)).toBe(true);
+      expect(existsSync(other)).toBe(true);
+      expect(path.basename(spill.dir)).toMatch(new RegExp(`^permgraph-derive-${process.pid}-`));
+      spill.dispose();
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
+  });
+
+  it('says where and how much when it cannot write, and what to do', () => {
+    const spill = new EdgeSpill({ flushChars: 10 });
+    spill.add(edge('s', 't', 'k', 0));
+    rmSync(spill.dir, { recursive: true, force: true });
+    expect(() => spill.add(edge('s2', 't', 'k', 1))).toThrow(
+      new RegExp(`cannot write derived edges to ${spill.dir} after 2 edges .*ENOENT.*set TMPDIR`),
+    );
+    spill.dispose();
   });
 });
