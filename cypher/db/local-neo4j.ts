@@ -61,7 +61,8 @@ function writeState(cfg: LocalNeo4jConfig, state: LocalInstanceState): void {
   writeFileSync(stateFile(cfg), JSON.stringify(state, null, 2), { mode: 0o600 });
 }
 
-function processAlive(pid: number): boolean {
+/** True when a process with this pid exists (EPERM: it exists, owned by someone else). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

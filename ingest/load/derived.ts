@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import neo4j from 'neo4j-driver';
 import type { Graph } from '../../cypher/db/graph.js';
+import { processAlive } from '../../cypher/db/local-neo4j.js';
 import {
   EDGE_TYPES,
   type EdgeType,
@@ -54,15 +55,6 @@ function fnv1a(s: string): number {
 
 const SPILL_PREFIX = 'permgraph-derive-';
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Removes the spill directories of derive passes whose process is gone (killed, or out of
  * memory, before its `finally` ran); at L one holds about 16 GB. A directory is named with its
@@ -78,7 +70,7 @@ export function sweepStaleSpills(parent: string): string[] {
   }
   for (const name of names) {
     const m = name.startsWith(SPILL_PREFIX) ? /^(\d+)-/.exec(name.slice(SPILL_PREFIX.length)) : null;
-    if (!m || Number(m[1]) === process.pid || alive(Number(m[1]))) continue;
+    if (!m || Number(m[1]) === process.pid || processAlive(Number(m[1]))) continue;
     const dir = path.join(parent, name);
     rmSync(dir, { recursive: true, force: true });
     removed.push(dir);
