@@ -70,9 +70,12 @@ export async function deriveAwsGraph(
   // one partition at a time, so memory does not grow with the number of derived edges.
   const spill = new EdgeSpill();
   if (spill.stale.length > 0)
-    opts.log(`aws derive: removed ${spill.stale.length} spill directories of derive passes that did not finish`, {
-      removed: spill.stale,
-    });
+    opts.log(
+      `aws derive: removed ${spill.stale.length} spill directories of derive passes that did not finish`,
+      {
+        removed: spill.stale,
+      },
+    );
   try {
     const { out, missingAdmins, readMs } = await evaluate(graph, spill, opts.now ?? new Date(), opts.log);
     const tEval = Date.now();
